@@ -1,0 +1,362 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"imagerepo/gallery"
+)
+
+var _ gallery.ImageService = (*ImageService)(nil)
+
+// ImageService is the durable gallery.ImageService: documents in bbolt,
+// bytes in the blob folder. Each method is one bbolt transaction.
+type ImageService struct {
+	db *DB
+}
+
+// NewImageService returns the image service of db.
+func NewImageService(db *DB) *ImageService {
+	return &ImageService{db: db}
+}
+
+// enterImage starts an operation on one image: a malformed id is
+// ENOTFOUND, a cancelled ctx its error, and a closed DB an error; otherwise
+// the caller must call leave when done.
+func (s *ImageService) enterImage(ctx context.Context, id string) (leave func(), err error) {
+	if !validID(id) {
+		return nil, gallery.Errorf(gallery.ENOTFOUND, "image not found")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.db.enter()
+}
+
+// FindImageByID returns the image with that id; ENOTFOUND when there is
+// none, including for a malformed id.
+func (s *ImageService) FindImageByID(ctx context.Context, id string) (*gallery.Image, error) {
+	leave, err := s.enterImage(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+
+	var img *gallery.Image
+	err = s.db.bolt.View(func(tx *bbolt.Tx) (err error) {
+		img, err = getImage(tx, id)
+		return err
+	})
+	return img, err
+}
+
+// FindImages returns one page of images, newest first, and the cursor of the
+// next page ("" on the last). The cursor is the id of the page's last image.
+func (s *ImageService) FindImages(ctx context.Context, filter gallery.ImageFilter) ([]*gallery.Image, string, error) {
+	limit := filter.Limit
+	if limit == 0 {
+		limit = gallery.DefaultPageLimit
+	} else if limit < 0 || limit > gallery.MaxPageLimit {
+		return nil, "", gallery.Errorf(gallery.EINVALID, "limit must be between 1 and %d", gallery.MaxPageLimit)
+	}
+	if filter.Cursor != "" && !validID(filter.Cursor) {
+		return nil, "", gallery.Errorf(gallery.EINVALID, "invalid cursor")
+	}
+	filter.SHA256 = strings.ToLower(filter.SHA256)
+	if filter.SHA256 != "" && !gallery.ValidSHA256(filter.SHA256) {
+		return nil, "", gallery.Errorf(gallery.EINVALID, "sha256 must be 64 hexadecimal digits")
+	}
+	filter.Tag = strings.ToLower(strings.TrimSpace(filter.Tag))
+	if err := ctx.Err(); err != nil {
+		return nil, "", err
+	}
+	leave, err := s.db.enter()
+	if err != nil {
+		return nil, "", err
+	}
+	defer leave()
+
+	var imgs []*gallery.Image
+	err = s.db.bolt.View(func(tx *bbolt.Tx) (err error) {
+		imgs, err = findImages(ctx, tx, filter, limit+1)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(imgs) > limit {
+		imgs = imgs[:limit]
+		next = imgs[limit-1].ID
+	}
+	return imgs, next, nil
+}
+
+// CreateImage streams body into the blob folder and stores the document; see
+// gallery.ImageService. The caller's img is left as it was.
+func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body io.Reader) (*gallery.Image, bool, error) {
+	if img == nil {
+		return nil, false, errors.New("store: CreateImage without an image")
+	}
+	img = img.Clone()
+	if err := img.Validate(); err != nil {
+		return nil, false, err
+	}
+
+	// The bytes travel before any lock is taken.
+	t, err := s.db.writeTemp(ctx, body)
+	if err != nil {
+		return nil, false, err
+	}
+	defer t.discard()
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+
+	leave, err := s.db.enter()
+	if err != nil {
+		return nil, false, err
+	}
+	defer leave()
+	unlock := s.db.lockSHA(t.sha)
+	defer unlock()
+
+	// Under the sha lock no one else can add or drop a reference to these
+	// bytes, so what this read sees holds until our commit.
+	var existing *gallery.Image
+	err = s.db.bolt.View(func(tx *bbolt.Tx) (err error) {
+		existing, err = findByOwnerSHA(tx, img.Owner, t.sha)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	} else if existing != nil {
+		return existing, true, nil
+	}
+
+	installed, err := s.db.install(t)
+	if err != nil {
+		return nil, false, err
+	}
+	img.SHA256, img.Bytes = t.sha, t.bytes
+	err = s.db.bolt.Update(func(tx *bbolt.Tx) error {
+		img.ID, img.CreatedAt = s.db.newID()
+		img.UpdatedAt = img.CreatedAt
+		return putImage(tx, img)
+	})
+	if err != nil {
+		if installed {
+			// Nothing refers to bytes we just put in place.
+			if rerr := s.db.removeBlob(t.sha); rerr != nil {
+				s.db.log.Warn("store: remove blob after failed create", "sha256", t.sha, "err", rerr)
+			}
+		}
+		return nil, false, storageErr("commit image", err)
+	}
+	return img, false, nil
+}
+
+// UpdateImage applies upd to the image and returns the updated document.
+func (s *ImageService) UpdateImage(ctx context.Context, id string, upd gallery.ImageUpdate) (*gallery.Image, error) {
+	leave, err := s.enterImage(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+
+	var img *gallery.Image
+	err = s.db.bolt.Update(func(tx *bbolt.Tx) (err error) {
+		img, err = updateImage(tx, id, upd, s.db.now().UTC())
+		return err
+	})
+	if err != nil {
+		return nil, storageErr("update image", err)
+	}
+	return img, nil
+}
+
+// DeleteImage removes the document, and its bytes when no other document
+// refers to them.
+func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
+	leave, err := s.enterImage(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer leave()
+
+	// The sha of a document never changes, so it can be read before the lock.
+	var sha string
+	if err := s.db.bolt.View(func(tx *bbolt.Tx) error {
+		img, err := getImage(tx, id)
+		if err == nil {
+			sha = img.SHA256
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+
+	unlock := s.db.lockSHA(sha)
+	defer unlock()
+	var last bool
+	err = s.db.bolt.Update(func(tx *bbolt.Tx) error {
+		img, err := getImage(tx, id) // again: a concurrent delete may have won
+		if err != nil {
+			return err
+		}
+		if err := deleteImage(tx, img); err != nil {
+			return err
+		}
+		last = !shaReferenced(tx, sha)
+		return nil
+	})
+	if err != nil {
+		return storageErr("delete image", err)
+	}
+	if last {
+		if err := s.db.removeBlob(sha); err != nil {
+			// The document is gone, which is what the caller asked for; the
+			// bytes are only a leak.
+			s.db.log.Warn("store: remove unreferenced blob", "sha256", sha, "err", err)
+		}
+	}
+	return nil
+}
+
+// OpenBlob opens the stored bytes with that hex sha256 for reading. No
+// transaction stays open while the caller reads.
+func (s *ImageService) OpenBlob(ctx context.Context, sha256 string) (io.ReadSeekCloser, error) {
+	sha256 = strings.ToLower(sha256)
+	if !gallery.ValidSHA256(sha256) {
+		return nil, gallery.Errorf(gallery.ENOTFOUND, "image file not found")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	leave, err := s.db.enter()
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+
+	f, err := os.Open(s.db.blobPath(sha256))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, gallery.Errorf(gallery.ENOTFOUND, "image file not found")
+	} else if err != nil {
+		return nil, fmt.Errorf("store: open blob: %w", err)
+	}
+	return f, nil
+}
+
+func updateImage(tx *bbolt.Tx, id string, upd gallery.ImageUpdate, now time.Time) (*gallery.Image, error) {
+	img, err := getImage(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	oldTags := img.Tags
+	if err := upd.Apply(img); err != nil {
+		return nil, err
+	}
+	img.UpdatedAt = now
+	if err := deleteTags(tx, id, oldTags); err != nil {
+		return nil, err
+	}
+	return img, putImage(tx, img)
+}
+
+// findByOwnerSHA returns the owner's image with those bytes, or nil.
+func findByOwnerSHA(tx *bbolt.Tx, owner, sha string) (*gallery.Image, error) {
+	id := tx.Bucket(shaBucket).Get(shaKey(sha, owner))
+	if id == nil {
+		return nil, nil
+	}
+	return getImage(tx, string(id))
+}
+
+// findImages returns up to max images that pass filter, newest first,
+// reading whichever index narrows the scan most.
+func findImages(ctx context.Context, tx *bbolt.Tx, f gallery.ImageFilter, max int) ([]*gallery.Image, error) {
+	out := []*gallery.Image{}
+	var err error
+	visited := 0
+	// visit loads one candidate and keeps it when it passes the filters the
+	// chosen index did not already apply; false stops the scan.
+	visit := func(id string) bool {
+		if visited++; visited%256 == 0 {
+			if err = ctx.Err(); err != nil {
+				return false
+			}
+		}
+		var img *gallery.Image
+		if img, err = getImage(tx, id); gallery.ErrorCode(err) == gallery.ENOTFOUND {
+			err = fmt.Errorf("store: index refers to missing image %s", id)
+			return false
+		} else if err != nil {
+			return false
+		}
+		if matches(img, f) {
+			out = append(out, img)
+		}
+		return len(out) < max
+	}
+
+	switch {
+	case f.SHA256 != "":
+		var ids []string
+		if f.Owner != nil {
+			if id := tx.Bucket(shaBucket).Get(shaKey(f.SHA256, *f.Owner)); id != nil {
+				ids = append(ids, string(id))
+			}
+		} else {
+			prefix := []byte(f.SHA256 + "\x00")
+			c := tx.Bucket(shaBucket).Cursor()
+			for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
+				ids = append(ids, string(v))
+			}
+		}
+		slices.Sort(ids)
+		for _, id := range slices.Backward(ids) {
+			if (f.Cursor == "" || id < f.Cursor) && !visit(id) {
+				break
+			}
+		}
+	case f.Tag != "":
+		prefix := tagPrefix(f.Tag)
+		scanDesc(tx.Bucket(tagBucket), prefix, f.Cursor, func(k, _ []byte) bool {
+			if len(k) != len(prefix)+idLen {
+				return true
+			}
+			return visit(string(k[len(prefix):]))
+		})
+	default:
+		scanDesc(tx.Bucket(imagesBucket), nil, f.Cursor, func(k, _ []byte) bool {
+			return visit(string(k))
+		})
+	}
+	return out, err
+}
+
+// matches applies every filter; the index a scan came from passes its own.
+func matches(img *gallery.Image, f gallery.ImageFilter) bool {
+	if f.Owner != nil && img.Owner != *f.Owner {
+		return false
+	}
+	if f.SHA256 != "" && img.SHA256 != f.SHA256 {
+		return false
+	}
+	if f.Tag != "" && !slices.ContainsFunc(img.Tags, func(t string) bool {
+		return strings.ToLower(t) == f.Tag
+	}) {
+		return false
+	}
+	return true
+}

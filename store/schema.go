@@ -1,0 +1,98 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the version of the stored data this build reads and
+// writes. A change to stored data raises it and appends a migration.
+const SchemaVersion = 1
+
+// Buckets.
+var (
+	// metaBucket holds store-wide values: the schema version.
+	metaBucket = []byte("meta")
+	// imagesBucket maps an image id to its JSON document.
+	imagesBucket = []byte("images")
+	// shaBucket maps sha256 + "\x00" + owner to the id of that owner's image
+	// with those bytes: the duplicate check and the blob reference count.
+	shaBucket = []byte("image_sha")
+	// tagBucket holds lower(tag) + "\x00" + id, with empty values.
+	tagBucket = []byte("image_tags")
+)
+
+var schemaVersionKey = []byte("schema_version")
+
+// migrations[v] upgrades stored data from version v to v+1 inside one write
+// transaction, which also records v+1. Version 0 is a new, empty file. Append
+// here; never edit a migration that has shipped.
+var migrations = []func(tx *bbolt.Tx) error{
+	0: func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{metaBucket, imagesBucket, shaBucket, tagBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+func init() {
+	if len(migrations) != SchemaVersion {
+		panic("store: SchemaVersion and the migrations disagree")
+	}
+}
+
+// migrate brings the file up to SchemaVersion, one version per transaction,
+// and refuses a file written by a newer build.
+func (db *DB) migrate() error {
+	var v uint64
+	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+		v = schemaVersion(tx)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("store: read schema version: %w", err)
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("data dir %q holds schema version %d, newer than this imagerepo understands (%d): run a newer release", db.dir, v, SchemaVersion)
+	}
+	for ; v < SchemaVersion; v++ {
+		if v > 0 {
+			db.log.Info("store: migrating", "from", v, "to", v+1)
+		}
+		err := db.bolt.Update(func(tx *bbolt.Tx) error {
+			if err := migrations[v](tx); err != nil {
+				return err
+			}
+			return putSchemaVersion(tx, v+1)
+		})
+		if err != nil {
+			return fmt.Errorf("store: migrate schema %d to %d: %w", v, v+1, err)
+		}
+	}
+	return nil
+}
+
+// schemaVersion is 0 for a file no migration has touched.
+func schemaVersion(tx *bbolt.Tx) uint64 {
+	b := tx.Bucket(metaBucket)
+	if b == nil {
+		return 0
+	}
+	v := b.Get(schemaVersionKey)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func putSchemaVersion(tx *bbolt.Tx, v uint64) error {
+	b, err := tx.CreateBucketIfNotExists(metaBucket)
+	if err != nil {
+		return err
+	}
+	return b.Put(schemaVersionKey, binary.BigEndian.AppendUint64(nil, v))
+}
