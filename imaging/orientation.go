@@ -1,0 +1,166 @@
+package imaging
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+)
+
+// Orientation returns the EXIF orientation of a JPEG, 1 to 8, reading r from
+// its start; 1 (as stored) when r is not a JPEG, has no EXIF orientation, or
+// cannot be read. Orientations 5 to 8 turn the image a quarter, so that its
+// displayed width is its stored height.
+//
+// However hostile the input, it reads at most ten bytes for each of a
+// bounded number of markers and one EXIF segment (under 64 KiB).
+func Orientation(r io.ReadSeeker) int {
+	o, _ := readOrientation(r)
+	return o
+}
+
+func swapsAxes(orientation int) bool { return orientation >= 5 && orientation <= 8 }
+
+// maxMarkers bounds the markers read before giving up. The EXIF segment comes
+// first by convention; a JPEG rarely has more than a few dozen segments
+// before its image data, an ICC profile split in many parts included.
+const maxMarkers = 256
+
+// JPEG markers that matter here.
+const (
+	markerTEM  = 0x01
+	markerRST0 = 0xD0
+	markerRST7 = 0xD7
+	markerSOI  = 0xD8
+	markerEOI  = 0xD9
+	markerSOS  = 0xDA
+	markerAPP1 = 0xE1
+)
+
+const exifHeader = "Exif\x00\x00"
+
+// readOrientation is Orientation that also returns the errors of r itself,
+// not those of a short or malformed file, for Inspect to report.
+func readOrientation(r io.ReadSeeker) (int, error) {
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return 1, err
+	}
+	var b [2]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil || b != [2]byte{0xFF, markerSOI} {
+		return 1, readErr(err)
+	}
+	for range maxMarkers {
+		if _, err := io.ReadFull(r, b[:]); err != nil || b[0] != 0xFF {
+			return 1, readErr(err)
+		}
+		marker := b[1]
+		switch {
+		case marker == 0xFF:
+			// Fill bytes may precede a marker: step back onto the second
+			// 0xFF so that it is read as the start of one.
+			if _, err := r.Seek(-1, io.SeekCurrent); err != nil {
+				return 1, err
+			}
+			continue
+		case marker == markerTEM, marker == markerSOI, marker >= markerRST0 && marker <= markerRST7:
+			continue // markers without a segment
+		case marker == markerSOS, marker == markerEOI, marker == 0:
+			return 1, nil // past the headers, or not a marker: no EXIF
+		}
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return 1, readErr(err)
+		}
+		size := int(binary.BigEndian.Uint16(b[:])) - 2 // the length counts itself
+		if size < 0 {
+			return 1, nil
+		}
+		if marker == markerAPP1 && size >= len(exifHeader) {
+			// Only the first EXIF segment is read whole; other APP1 segments
+			// (XMP) are skipped, so that many of them cost no more than
+			// their headers.
+			var id [len(exifHeader)]byte
+			if _, err := io.ReadFull(r, id[:]); err != nil {
+				return 1, readErr(err)
+			}
+			size -= len(id)
+			if string(id[:]) == exifHeader {
+				tiff := make([]byte, size)
+				if _, err := io.ReadFull(r, tiff); err != nil {
+					return 1, readErr(err)
+				}
+				return exifOrientation(tiff), nil
+			}
+		}
+		if _, err := r.Seek(int64(size), io.SeekCurrent); err != nil {
+			return 1, err
+		}
+	}
+	return 1, nil
+}
+
+// readErr keeps an error of the reader itself and drops the end of a short
+// file, which only means there is no orientation to find.
+func readErr(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil
+	}
+	return err
+}
+
+// TIFF values used by EXIF (TIFF 6.0, section 2).
+const (
+	tiffMagic      = 42
+	tagOrientation = 0x0112
+	typeShort      = 3
+	typeLong       = 4
+	ifdEntrySize   = 12 // tag, type, count, value
+)
+
+// exifOrientation finds the Orientation tag in IFD0 of the TIFF structure
+// tiff, checking every offset against its length.
+func exifOrientation(tiff []byte) int {
+	if len(tiff) < 8 { // byte order, magic, offset of IFD0
+		return 1
+	}
+	var bo binary.ByteOrder
+	switch string(tiff[:2]) {
+	case "II":
+		bo = binary.LittleEndian
+	case "MM":
+		bo = binary.BigEndian
+	default:
+		return 1
+	}
+	if bo.Uint16(tiff[2:]) != tiffMagic {
+		return 1
+	}
+	// Compared as uint64, no offset can wrap around.
+	off := uint64(bo.Uint32(tiff[4:]))
+	if off < 8 || off+2 > uint64(len(tiff)) {
+		return 1
+	}
+	count := int(bo.Uint16(tiff[off:]))
+	entries := tiff[off+2:]
+	for i := 0; i < count && (i+1)*ifdEntrySize <= len(entries); i++ {
+		e := entries[i*ifdEntrySize : (i+1)*ifdEntrySize]
+		if bo.Uint16(e[0:]) != tagOrientation {
+			continue
+		}
+		if bo.Uint32(e[4:]) < 1 {
+			return 1
+		}
+		var v uint32
+		switch bo.Uint16(e[2:]) {
+		case typeShort: // what the standard says
+			v = uint32(bo.Uint16(e[8:]))
+		case typeLong: // what some writers do, and unambiguous
+			v = bo.Uint32(e[8:])
+		default:
+			return 1
+		}
+		if v < 1 || v > 8 {
+			return 1
+		}
+		return int(v)
+	}
+	return 1
+}
