@@ -1,0 +1,163 @@
+// Package cache is the hot-id cache: an in-process LRU of image documents by
+// id that wraps a gallery.ImageService (cache-aside), so that fetching one
+// image by id is served from memory when it is hot.
+//
+// Only this package imports github.com/hashicorp/golang-lru/v2.
+//
+// # Caveats
+//
+// Documents are cloned on the way in and on the way out, so no caller can
+// change a cached value. Every write path invalidates its id after (and
+// before) the write; a per-id generation stops a miss that read the store
+// before a concurrent write from filling the cache with what it read.
+package cache
+
+import (
+	"context"
+	"hash/maphash"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"imagerepo/gallery"
+)
+
+// DefaultSize is the number of documents held when no size is given.
+const DefaultSize = 10000
+
+// generations is the number of generation counters ids are hashed onto. Two
+// ids that share a counter only cost each other a skipped fill.
+const generations = 4096
+
+// ImageService is a gallery.ImageService with a hot-id cache in front.
+type ImageService struct {
+	next     gallery.ImageService
+	lru      *lru.Cache[string, *gallery.Image]
+	capacity int
+
+	mu   sync.Mutex // guards gen and the check-then-fill of lru
+	gen  [generations]uint64
+	seed maphash.Seed
+
+	hits, misses, evictions atomic.Uint64
+}
+
+var _ gallery.ImageService = (*ImageService)(nil)
+
+// Stats are the cache's counters since start.
+type Stats struct {
+	Hits, Misses, Evictions uint64
+	Len, Size               int
+}
+
+// New wraps next with a cache of size documents (DefaultSize when size <= 0).
+func New(next gallery.ImageService, size int) *ImageService {
+	if size <= 0 {
+		size = DefaultSize
+	}
+	l, err := lru.New[string, *gallery.Image](size)
+	if err != nil {
+		panic(err) // only for size <= 0, excluded above
+	}
+	return &ImageService{next: next, lru: l, capacity: size, seed: maphash.MakeSeed()}
+}
+
+// Stats returns the counters.
+func (s *ImageService) Stats() Stats {
+	return Stats{
+		Hits:      s.hits.Load(),
+		Misses:    s.misses.Load(),
+		Evictions: s.evictions.Load(),
+		Len:       s.lru.Len(),
+		Size:      s.capacity,
+	}
+}
+
+// Purge drops every cached document (the counters stay).
+func (s *ImageService) Purge() {
+	s.mu.Lock()
+	for i := range s.gen {
+		s.gen[i]++
+	}
+	s.lru.Purge()
+	s.mu.Unlock()
+}
+
+func (s *ImageService) slot(id string) int {
+	return int(maphash.String(s.seed, id) % generations)
+}
+
+// invalidate bumps the id's generation and drops it from the cache.
+func (s *ImageService) invalidate(id string) {
+	s.mu.Lock()
+	s.gen[s.slot(id)]++
+	s.lru.Remove(id)
+	s.mu.Unlock()
+}
+
+// FindImageByID serves the document from the cache, or reads it through and
+// fills the cache unless the id was written meanwhile.
+func (s *ImageService) FindImageByID(ctx context.Context, id string) (*gallery.Image, error) {
+	st := gallery.CacheStatusFrom(ctx)
+	if st != nil {
+		st.Looked = true
+	}
+	if img, ok := s.lru.Get(id); ok {
+		s.hits.Add(1)
+		if st != nil {
+			st.Hit = true
+		}
+		return img.Clone(), nil
+	}
+	s.misses.Add(1)
+
+	slot := s.slot(id)
+	s.mu.Lock()
+	gen := s.gen[slot]
+	s.mu.Unlock()
+
+	img, err := s.next.FindImageByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+
+	s.mu.Lock()
+	if s.gen[slot] == gen {
+		if s.lru.Add(id, img.Clone()) {
+			s.evictions.Add(1)
+		}
+	}
+	s.mu.Unlock()
+	return img, nil
+}
+
+// FindImages is not cached: lists change with every write.
+func (s *ImageService) FindImages(ctx context.Context, f gallery.ImageFilter) ([]*gallery.Image, string, error) {
+	return s.next.FindImages(ctx, f)
+}
+
+// CreateImage writes through; a new id cannot be cached yet.
+func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body io.Reader) (*gallery.Image, bool, error) {
+	return s.next.CreateImage(ctx, img, body)
+}
+
+// UpdateImage writes through and invalidates the id.
+func (s *ImageService) UpdateImage(ctx context.Context, id string, upd gallery.ImageUpdate) (*gallery.Image, error) {
+	s.invalidate(id)
+	defer s.invalidate(id)
+	return s.next.UpdateImage(ctx, id, upd)
+}
+
+// DeleteImage writes through and invalidates the id.
+func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
+	s.invalidate(id)
+	defer s.invalidate(id)
+	return s.next.DeleteImage(ctx, id)
+}
+
+// OpenBlob is not cached: bytes stream from disk.
+func (s *ImageService) OpenBlob(ctx context.Context, sha256 string) (io.ReadSeekCloser, error) {
+	return s.next.OpenBlob(ctx, sha256)
+}
