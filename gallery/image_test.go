@@ -1,0 +1,131 @@
+package gallery_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"imagerepo/gallery"
+)
+
+func TestSanitizeFilename(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"cat.png", "cat.png"},
+		{"../../etc/passwd", "passwd"},
+		{`C:\Users\me\holiday photo.jpg`, "holiday photo.jpg"},
+		{"a\x00b\nc.png", "abc.png"},
+		{`"quoted"<tag>.gif`, "quotedtag.gif"},
+		{"..", "image"},
+		{"", "image"},
+		{"/", "image"},
+		{"\xff\xfeok.png", "ok.png"},
+		{"Café.webp", "Café.webp"},
+		{strings.Repeat("é", 200) + ".png", strings.Repeat("é", 127)},
+	}
+	for _, tt := range tests {
+		if got := gallery.SanitizeFilename(tt.in); got != tt.want {
+			t.Errorf("SanitizeFilename(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := gallery.SanitizeFilename(tt.in); len(got) > gallery.MaxFilenameLen || strings.ContainsAny(got, "/\\\x00") {
+			t.Errorf("SanitizeFilename(%q) = %q is not safe", tt.in, got)
+		}
+	}
+}
+
+func TestNormalizeTags(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      []string
+		want    []string
+		wantErr bool
+	}{
+		{"trims and drops empty", []string{" sea ", "", "  "}, []string{"sea"}, false},
+		{"repeats ignore case, first spelling kept", []string{"Sea", "sea", "SEA", "sun"}, []string{"Sea", "sun"}, false},
+		{"nil is empty", nil, []string{}, false},
+		{"control characters", []string{"a\tb"}, nil, true},
+		{"too long", []string{strings.Repeat("x", gallery.MaxTagLen+1)}, nil, true},
+		{"too many", make51(), nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := gallery.NormalizeTags(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			if err != nil {
+				if gallery.ErrorCode(err) != gallery.EINVALID {
+					t.Fatalf("code = %q", gallery.ErrorCode(err))
+				}
+				return
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func make51() []string {
+	var tags []string
+	for i := range 51 {
+		tags = append(tags, strings.Repeat("t", i+1))
+	}
+	return tags
+}
+
+func TestImageUpdate_Apply(t *testing.T) {
+	str := func(s string) *string { return &s }
+	vis := func(v gallery.Visibility) *gallery.Visibility { return &v }
+	tests := []struct {
+		name    string
+		upd     gallery.ImageUpdate
+		want    string // title after
+		wantErr bool
+	}{
+		{"nothing changes nothing", gallery.ImageUpdate{}, "old", false},
+		{"title trimmed", gallery.ImageUpdate{Title: str("  new  ")}, "new", false},
+		{"empty title refused", gallery.ImageUpdate{Title: str("  ")}, "", true},
+		{"title too long", gallery.ImageUpdate{Title: str(strings.Repeat("x", gallery.MaxTitleLen+1))}, "", true},
+		{"title with newline", gallery.ImageUpdate{Title: str("a\nb")}, "", true},
+		{"description may have newlines", gallery.ImageUpdate{Description: str("a\nb")}, "old", false},
+		{"bad visibility", gallery.ImageUpdate{Visibility: vis("everyone")}, "", true},
+		{"good visibility", gallery.ImageUpdate{Visibility: vis(gallery.Private)}, "old", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img := &gallery.Image{Title: "old", Visibility: gallery.Public}
+			err := tt.upd.Apply(img)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			if err == nil && img.Title != tt.want {
+				t.Fatalf("title = %q, want %q", img.Title, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrorCode(t *testing.T) {
+	if gallery.ErrorCode(nil) != "" {
+		t.Fatal("nil error has a code")
+	}
+	if c := gallery.ErrorCode(gallery.Errorf(gallery.ENOTFOUND, "x")); c != gallery.ENOTFOUND {
+		t.Fatalf("code = %q", c)
+	}
+	if m := gallery.ErrorMessage(errString("disk on fire at /var/secret")); strings.Contains(m, "secret") {
+		t.Fatalf("internal error text leaked: %q", m)
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+func TestImage_Clone(t *testing.T) {
+	img := &gallery.Image{Tags: []string{"a"}}
+	c := img.Clone()
+	c.Tags[0] = "b"
+	if img.Tags[0] != "a" {
+		t.Fatal("clone shares tags")
+	}
+}
