@@ -1,0 +1,181 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"imagerepo/api"
+	"imagerepo/cache"
+	"imagerepo/gallery"
+	"imagerepo/imaging"
+	"imagerepo/store"
+)
+
+// testServer is the real stack over real HTTP: a bbolt file in a temp dir,
+// the hot-id cache, the image decoder and the Echo routes.
+type testServer struct {
+	*httptest.Server
+	db    *store.DB
+	cache *cache.ImageService
+}
+
+func newTestServer(t *testing.T, tweak func(*api.Config)) *testServer {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := api.DefaultConfig()
+	cfg.UploadDir = t.TempDir()
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	c := cache.New(store.NewImageService(db), 100)
+	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
+	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := api.NewServer(cfg, c, dec, ui, logger)
+	ts := &testServer{Server: httptest.NewServer(srv.Handler()), db: db, cache: c}
+	t.Cleanup(func() {
+		ts.Close()
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return ts
+}
+
+// pngBytes encodes a w×h PNG filled with c.
+func pngBytes(t testing.TB, w, h int, c color.Color) []byte {
+	return encodeFilled(t, w, h, c, png.Encode)
+}
+
+func jpegBytes(t testing.TB, w, h int, c color.Color) []byte {
+	return encodeFilled(t, w, h, c, func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, nil) })
+}
+
+func encodeFilled(t testing.TB, w, h int, c color.Color, encode func(io.Writer, image.Image) error) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// part is one part of a multipart upload: a file when filename is set.
+type part struct {
+	field, filename string
+	data            []byte
+}
+
+
+func multipartBody(t testing.TB, parts []part) (io.Reader, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, p := range parts {
+		var w io.Writer
+		var err error
+		if p.filename != "" {
+			w, err = mw.CreateFormFile(p.field, p.filename)
+		} else {
+			w, err = mw.CreateFormField(p.field)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(p.data)
+	}
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+// do sends one request and returns the response with its body read.
+func do(t testing.TB, method, url string, body io.Reader, header http.Header) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+type uploadResult struct {
+	Images []struct {
+		gallery.Image
+		Duplicate bool `json:"duplicate"`
+		URLs      struct {
+			File string `json:"file"`
+		} `json:"urls"`
+	} `json:"images"`
+	Failed []struct {
+		Filename string `json:"filename"`
+		Error    struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	} `json:"failed"`
+}
+
+// upload posts parts and decodes a 201 answer; it fails the test otherwise.
+func (ts *testServer) upload(t testing.TB, parts ...part) uploadResult {
+	t.Helper()
+	body, ct := multipartBody(t, parts)
+	resp, b := do(t, "POST", ts.URL+"/api/images", body, http.Header{"Content-Type": {ct}})
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: status %d: %s", resp.StatusCode, b)
+	}
+	var res uploadResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json"}} }
+
+// expandIDs replaces {name} placeholders in s.
+func expand(s string, vars map[string]string) string {
+	for k, v := range vars {
+		s = strings.ReplaceAll(s, "{"+k+"}", v)
+	}
+	return s
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }

@@ -1,0 +1,204 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"imagerepo/gallery"
+)
+
+// imageJSON is an image document as the API shows it.
+type imageJSON struct {
+	*gallery.Image
+	URLs      imageURLs `json:"urls"`
+	Duplicate bool      `json:"duplicate,omitempty"`
+}
+
+type imageURLs struct {
+	File string `json:"file"`
+}
+
+func render(img *gallery.Image) imageJSON {
+	base := "/api/images/" + url.PathEscape(img.ID)
+	if img.Tags == nil {
+		img.Tags = []string{}
+	}
+	return imageJSON{Image: img, URLs: imageURLs{File: base + "/file"}}
+}
+
+func renderAll(imgs []*gallery.Image) []imageJSON {
+	out := make([]imageJSON, len(imgs))
+	for i, img := range imgs {
+		out[i] = render(img)
+	}
+	return out
+}
+
+type listResponse struct {
+	Images []imageJSON `json:"images"`
+	Next   string      `json:"next"`
+}
+
+func (s *Server) handleListImages(c echo.Context) error {
+	q := c.QueryParams()
+	if q.Get("q") != "" {
+		return gallery.Errorf(gallery.EINVALID, "search (q=) is not available in this version")
+	}
+	f := gallery.ImageFilter{
+		Tag:    strings.TrimSpace(q.Get("tag")),
+		SHA256: strings.ToLower(strings.TrimSpace(q.Get("sha256"))),
+		Cursor: q.Get("cursor"),
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > gallery.MaxPageLimit {
+			return gallery.Errorf(gallery.EINVALID, "limit must be a whole number from 1 to %d", gallery.MaxPageLimit)
+		}
+		f.Limit = n
+	}
+	imgs, next, err := s.images.FindImages(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listResponse{Images: renderAll(imgs), Next: next})
+}
+
+// findImage looks the id up through the hot-id cache and says in X-Cache
+// whether the cache served it.
+func (s *Server) findImage(c echo.Context) (*gallery.Image, error) {
+	ctx, st := gallery.WithCacheStatus(c.Request().Context())
+	img, err := s.images.FindImageByID(ctx, c.Param("id"))
+	if st.Looked {
+		v := "miss"
+		if st.Hit {
+			v = "hit"
+		}
+		c.Response().Header().Set("X-Cache", v)
+	}
+	return img, err
+}
+
+func (s *Server) handleGetImage(c echo.Context) error {
+	img, err := s.findImage(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, render(img))
+}
+
+func (s *Server) handlePatchImage(c echo.Context) error {
+	var upd gallery.ImageUpdate
+	if err := s.decodeJSON(c, &upd); err != nil {
+		return err
+	}
+	img, err := s.images.UpdateImage(c.Request().Context(), c.Param("id"), upd)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, render(img))
+}
+
+func (s *Server) handleDeleteImage(c echo.Context) error {
+	if err := s.images.DeleteImage(c.Request().Context(), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// maxBulkIDs bounds one bulk delete.
+const maxBulkIDs = 1000
+
+type bulkDeleteRequest struct {
+	IDs []string `json:"ids"`
+}
+
+type bulkFailure struct {
+	ID    string      `json:"id"`
+	Error errorDetail `json:"error"`
+}
+
+type bulkDeleteResponse struct {
+	Deleted []string      `json:"deleted"`
+	Failed  []bulkFailure `json:"failed"`
+}
+
+func (s *Server) handleBulkDelete(c echo.Context) error {
+	var req bulkDeleteRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if len(req.IDs) == 0 {
+		return gallery.Errorf(gallery.EINVALID, "ids must list at least one id")
+	} else if len(req.IDs) > maxBulkIDs {
+		return gallery.Errorf(gallery.EINVALID, "at most %d ids per request", maxBulkIDs)
+	}
+	resp := bulkDeleteResponse{Deleted: []string{}, Failed: []bulkFailure{}}
+	seen := make(map[string]bool, len(req.IDs))
+	for _, id := range req.IDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if err := s.images.DeleteImage(c.Request().Context(), id); err != nil {
+			if gallery.ErrorCode(err) == gallery.EINTERNAL {
+				return err
+			}
+			resp.Failed = append(resp.Failed, bulkFailure{ID: id, Error: detailOf(err)})
+			continue
+		}
+		resp.Deleted = append(resp.Deleted, id)
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+// decodeJSON reads one JSON object into v: bounded, strict about unknown
+// fields and types, and with every fault a 400 (or 413 when too large).
+func (s *Server) decodeJSON(c echo.Context, v any) error {
+	r := c.Request()
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		return gallery.Errorf(gallery.EUNSUPPORTED, "request body must be JSON: send Content-Type: application/json")
+	}
+	body := http.MaxBytesReader(c.Response().Writer, r.Body, s.cfg.MaxJSONBytes)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return jsonError(err)
+		}
+		return gallery.Errorf(gallery.EINVALID, "request body must hold a single JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var mbe *http.MaxBytesError
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return gallery.Errorf(gallery.ETOOLARGE, "request body is larger than %d bytes", mbe.Limit)
+	case errors.Is(err, io.EOF):
+		return gallery.Errorf(gallery.EINVALID, "request body is empty; send a JSON object")
+	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
+		return gallery.Errorf(gallery.EINVALID, "request body is not valid JSON")
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return gallery.Errorf(gallery.EINVALID, "field %q has the wrong type", typ.Field)
+		}
+		return gallery.Errorf(gallery.EINVALID, "request body must be a JSON object")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return gallery.Errorf(gallery.EINVALID, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return gallery.Errorf(gallery.EINVALID, "request body is not valid JSON")
+}

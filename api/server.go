@@ -1,0 +1,219 @@
+// Package api is imagerepo's HTTP interface: the Echo routes of the REST API,
+// the embedded web UI, JSON encoding and the mapping of error codes to HTTP
+// status. It reaches storage and image decoding only through interfaces
+// (gallery.ImageService, Decoder) that main.go fills.
+//
+// Only this package imports github.com/labstack/echo/v4.
+//
+// # Caveats
+//
+// Timeouts are per request: the server allows ReadHeaderTimeout for
+// headers, then each route sets its own read and write deadlines, so that a
+// large upload or download can finish while a stalled JSON request cannot
+// hold a connection.
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"imagerepo/gallery"
+)
+
+// Decoder learns what image an upload holds from its bytes. imaging.Decoder
+// fills it.
+type Decoder interface {
+	Inspect(ctx context.Context, r io.ReadSeeker) (gallery.ImageInfo, error)
+}
+
+// Config holds the limits and settings of the HTTP layer.
+type Config struct {
+	MaxFileBytes    int64         // per uploaded file (413 above)
+	MaxFiles        int           // per upload request
+	MaxJSONBytes    int64         // per JSON request body
+	UploadDir       string        // where upload parts are spooled before they are checked
+	RequestTimeout  time.Duration // read and write deadline of ordinary requests
+	TransferTimeout time.Duration // read deadline of uploads, write deadline of downloads
+	ShutdownTimeout time.Duration // how long Close lets requests in flight finish
+	Version         string
+}
+
+// DefaultConfig returns the defaults every flag starts from.
+func DefaultConfig() Config {
+	return Config{
+		MaxFileBytes:    50 << 20,
+		MaxFiles:        100,
+		MaxJSONBytes:    1 << 20,
+		RequestTimeout:  30 * time.Second,
+		TransferTimeout: 30 * time.Minute,
+		ShutdownTimeout: 30 * time.Second,
+	}
+}
+
+// Server is the HTTP server: routes bound to the services.
+type Server struct {
+	cfg     Config
+	images  gallery.ImageService
+	decoder Decoder
+	logger  *slog.Logger
+
+	echo   *echo.Echo
+	server *http.Server
+	ln     net.Listener
+}
+
+// NewServer builds the routes. ui is the embedded frontend served at /.
+func NewServer(cfg Config, images gallery.ImageService, decoder Decoder, ui fs.FS, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, images: images, decoder: decoder, logger: logger}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(s.recoverPanic, securityHeaders, s.deadlines)
+
+	e.GET("/healthz", s.handleHealth)
+	e.GET("/api/openapi.json", handleOpenAPI)
+	e.GET("/api/images", s.handleListImages)
+	e.POST("/api/images", s.handleUpload)
+	e.POST("/api/images/delete", s.handleBulkDelete)
+	e.GET("/api/images/:id", s.handleGetImage)
+	e.PATCH("/api/images/:id", s.handlePatchImage)
+	e.DELETE("/api/images/:id", s.handleDeleteImage)
+	e.GET("/api/images/:id/file", s.handleFile)
+	e.HEAD("/api/images/:id/file", s.handleFile)
+	s.routeUI(e, ui)
+	s.echo = e
+
+	protect := http.NewCrossOriginProtection()
+	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeErrorJSON(w, gallery.Errorf(gallery.EFORBIDDEN, "cross-origin request refused"))
+	}))
+	s.server = &http.Server{
+		Handler:           protect.Handler(e),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Routes lists "METHOD /path/{param}" for every API route, so that a test
+// can hold the OpenAPI document to the router.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.echo.Routes() {
+		if r.Path == "/*" {
+			continue // the UI
+		}
+		parts := strings.Split(r.Path, "/")
+		for i, p := range parts {
+			if strings.HasPrefix(p, ":") {
+				parts[i] = "{" + p[1:] + "}"
+			}
+		}
+		out = append(out, r.Method+" "+strings.Join(parts, "/"))
+	}
+	return out
+}
+
+// Handler returns the whole HTTP handler, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.server.Handler }
+
+// Listen binds addr and serves in the background. It returns once the
+// address is bound, so that Addr is known and a busy port fails here.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	go func() {
+		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("http server stopped", slog.Any("err", err))
+		}
+	}()
+	return nil
+}
+
+// Addr is the bound address, once Listen has returned.
+func (s *Server) Addr() net.Addr {
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Close stops accepting connections and lets requests in flight finish,
+// for at most ShutdownTimeout.
+func (s *Server) Close() error {
+	if s.ln == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	return s.server.Shutdown(ctx)
+}
+
+// deadlines gives every request the ordinary read and write deadlines;
+// the upload and file routes extend theirs.
+func (s *Server) deadlines(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		s.extendDeadlines(c, s.cfg.RequestTimeout, s.cfg.RequestTimeout)
+		return next(c)
+	}
+}
+
+func (s *Server) extendDeadlines(c echo.Context, read, write time.Duration) {
+	rc := http.NewResponseController(c.Response().Writer)
+	now := time.Now()
+	// Not every ResponseWriter supports deadlines (httptest's recorder does
+	// not); the server's own always does.
+	if read > 0 {
+		_ = rc.SetReadDeadline(now.Add(read))
+	}
+	if write > 0 {
+		_ = rc.SetWriteDeadline(now.Add(write))
+	}
+}
+
+// recoverPanic turns a handler panic into a logged 500 for that request.
+func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.logger.Error("handler panic", slog.Any("panic", r), slog.String("path", c.Request().URL.Path))
+				err = gallery.Errorf(gallery.EINTERNAL, "internal error")
+			}
+		}()
+		return next(c)
+	}
+}
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		return next(c)
+	}
+}
+
+func (s *Server) handleHealth(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+}

@@ -1,0 +1,237 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/labstack/echo/v4"
+
+	"imagerepo/gallery"
+)
+
+// maxFieldBytes bounds one text field of an upload form.
+const maxFieldBytes = 64 << 10
+
+// spooled is one file part of an upload, written to a temp file so that it
+// can be read twice (checked, then stored) and so that the form's text
+// fields may come after it.
+type spooled struct {
+	filename string
+	file     *os.File
+	err      error // set when the part already failed (too large)
+}
+
+type uploadForm struct {
+	title, description, tags, visibility string
+	files                                []*spooled
+}
+
+func (f *uploadForm) cleanup() {
+	for _, sp := range f.files {
+		if sp.file != nil {
+			sp.file.Close()
+			os.Remove(sp.file.Name())
+		}
+	}
+}
+
+type uploadFailure struct {
+	Filename string      `json:"filename"`
+	Error    errorDetail `json:"error"`
+}
+
+type uploadResponse struct {
+	Images []imageJSON     `json:"images"`
+	Failed []uploadFailure `json:"failed"`
+}
+
+func (s *Server) handleUpload(c echo.Context) error {
+	s.extendDeadlines(c, s.cfg.TransferTimeout, s.cfg.RequestTimeout)
+	form, err := s.readUploadForm(c)
+	if form != nil {
+		defer form.cleanup()
+	}
+	if err != nil {
+		return err
+	}
+
+	// The shared fields are checked once, before any file is processed.
+	tmpl := gallery.Image{
+		Title:       "x", // placeholder: each file's title is checked below
+		Description: form.description,
+		Tags:        gallery.SplitTags(form.tags),
+		Visibility:  gallery.Visibility(strings.TrimSpace(form.visibility)),
+	}
+	if err := tmpl.Validate(); err != nil {
+		return err
+	}
+
+	ctx := c.Request().Context()
+	resp := uploadResponse{Images: []imageJSON{}, Failed: []uploadFailure{}}
+	var firstErr error
+	for _, sp := range form.files {
+		img, dup, err := s.storeUpload(c, tmpl, form.title, sp)
+		if err == nil {
+			j := render(img)
+			j.Duplicate = dup
+			resp.Images = append(resp.Images, j)
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if gallery.ErrorCode(err) == gallery.EINTERNAL {
+			s.logger.Error("upload failed", "filename", sp.filename, "err", err)
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		resp.Failed = append(resp.Failed, uploadFailure{Filename: sp.filename, Error: detailOf(err)})
+	}
+	if len(resp.Images) == 0 {
+		return firstErr
+	}
+	return c.JSON(http.StatusCreated, resp)
+}
+
+// storeUpload checks one spooled file and stores it.
+func (s *Server) storeUpload(c echo.Context, tmpl gallery.Image, title string, sp *spooled) (*gallery.Image, bool, error) {
+	if sp.err != nil {
+		return nil, false, sp.err
+	}
+	ctx := c.Request().Context()
+	img := tmpl
+	img.Tags = append([]string(nil), tmpl.Tags...)
+	img.Filename = sp.filename
+	img.Title = strings.TrimSpace(title)
+	if img.Title == "" {
+		img.Title = gallery.TitleFromFilename(sp.filename)
+	}
+	if err := img.Validate(); err != nil {
+		return nil, false, err
+	}
+	if _, err := sp.file.Seek(0, io.SeekStart); err != nil {
+		return nil, false, err
+	}
+	info, err := s.decoder.Inspect(ctx, sp.file)
+	if err != nil {
+		return nil, false, err
+	}
+	img.ContentType, img.Width, img.Height = info.ContentType, info.Width, info.Height
+	if _, err := sp.file.Seek(0, io.SeekStart); err != nil {
+		return nil, false, err
+	}
+	return s.images.CreateImage(ctx, &img, sp.file)
+}
+
+// readUploadForm streams the multipart body: file parts go to temp files
+// (each bounded by MaxFileBytes), text fields to memory (bounded too).
+func (s *Server) readUploadForm(c echo.Context) (*uploadForm, error) {
+	r := c.Request()
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, gallery.Errorf(gallery.EUNSUPPORTED, "upload must be multipart/form-data with one or more \"file\" parts")
+	}
+	limit := int64(s.cfg.MaxFiles)*s.cfg.MaxFileBytes + int64(s.cfg.MaxFiles+8)*maxFieldBytes
+	body := http.MaxBytesReader(c.Response().Writer, r.Body, limit)
+	mr := multipart.NewReader(body, params["boundary"])
+
+	form := &uploadForm{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return form, multipartError(err)
+		}
+		switch part.FormName() {
+		case "file":
+			if len(form.files) >= s.cfg.MaxFiles {
+				return form, gallery.Errorf(gallery.ETOOLARGE, "at most %d files per upload", s.cfg.MaxFiles)
+			}
+			sp, err := s.spool(part)
+			if sp != nil {
+				form.files = append(form.files, sp)
+			}
+			if err != nil {
+				return form, err
+			}
+		case "title", "description", "tags", "visibility":
+			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+			if err != nil {
+				return form, multipartError(err)
+			} else if len(b) > maxFieldBytes {
+				return form, gallery.Errorf(gallery.EINVALID, "form field %q is too long", part.FormName())
+			}
+			form.setField(part.FormName(), string(b))
+		default:
+			if _, err := io.Copy(io.Discard, io.LimitReader(part, maxFieldBytes)); err != nil {
+				return form, multipartError(err)
+			}
+		}
+		part.Close()
+	}
+	if len(form.files) == 0 {
+		return form, gallery.Errorf(gallery.EINVALID, "no file: send one or more multipart parts named \"file\"")
+	}
+	return form, nil
+}
+
+func (f *uploadForm) setField(name, v string) {
+	switch name {
+	case "title":
+		f.title = v
+	case "description":
+		f.description = v
+	case "tags":
+		f.tags = v
+	case "visibility":
+		f.visibility = v
+	}
+}
+
+// spool copies one file part to a temp file. A part over the size limit
+// fails alone: the rest of it is read and dropped so the other files of the
+// request still go in.
+func (s *Server) spool(part *multipart.Part) (*spooled, error) {
+	sp := &spooled{filename: gallery.SanitizeFilename(part.FileName())}
+	f, err := os.CreateTemp(s.cfg.UploadDir, "upload-*")
+	if err != nil {
+		return nil, err
+	}
+	sp.file = f
+	n, err := io.Copy(f, io.LimitReader(part, s.cfg.MaxFileBytes+1))
+	if err != nil {
+		return sp, multipartError(err)
+	}
+	if n > s.cfg.MaxFileBytes {
+		sp.err = gallery.Errorf(gallery.ETOOLARGE, "%s is larger than the %s limit per file", sp.filename, humanBytes(s.cfg.MaxFileBytes))
+		if _, err := io.Copy(io.Discard, part); err != nil {
+			return sp, multipartError(err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+		sp.file = nil
+	}
+	return sp, nil
+}
+
+func multipartError(err error) error {
+	var mbe *http.MaxBytesError
+	var pe *os.PathError
+	switch {
+	case errors.As(err, &mbe):
+		return gallery.Errorf(gallery.ETOOLARGE, "upload is larger than %s", humanBytes(mbe.Limit))
+	case errors.Is(err, syscall.ENOSPC):
+		return gallery.Errorf(gallery.EINSUFFICIENTSTORAGE, "the server's disk is full")
+	case errors.As(err, &pe):
+		return err // writing the temp file failed: the server's fault
+	}
+	return gallery.Errorf(gallery.EINVALID, "malformed multipart body")
+}
