@@ -1,0 +1,246 @@
+// The image view: the image large, its details, download, edit and delete.
+// Left and right arrows step through the grid's order; Escape goes back.
+
+import { ApiError, deleteImage, getImage, updateImage } from './api.js';
+import { h, icon } from './dom.js';
+import { formatBytes, formatDate, parseTags } from './format.js';
+import { listing, neighbours, removeFromListing, replaceInListing } from './listing.js';
+
+export function renderImage(main, { id }, signal) {
+  document.title = 'Image · imagerepo';
+  const status = h('div', { class: 'view-status', role: 'status', 'aria-live': 'polite' },
+    h('p', { class: 'status-line' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading image…'));
+  let cleanupKeys = null;
+  function load() {
+    main.replaceChildren(status);
+    getImage(id, { signal }).then((doc) => {
+      if (signal.aborted) return;
+      status.remove();
+      cleanupKeys = showImage(main, doc);
+    }, (err) => {
+      if (signal.aborted || err.name === 'AbortError') return;
+      status.remove();
+      main.append(err instanceof ApiError && err.status === 404 ? notFound() : loadError(err, load));
+    });
+  }
+  load();
+
+  return () => {
+    if (cleanupKeys) cleanupKeys();
+  };
+}
+
+function showImage(main, initial) {
+  let doc = initial;
+  listing.lastViewed = doc.id;
+  const { prev, next } = neighbours(doc.id);
+
+  const picture = h('img', { class: 'image-full', id: 'image-full', 'data-testid': 'image-full' });
+  const stage = h('figure', { class: 'image-stage' }, picture);
+
+  const titleEl = h('h1', { class: 'image-title', id: 'image-title', 'data-testid': 'image-title' });
+  const descEl = h('p', { class: 'image-description', id: 'image-description', 'data-testid': 'image-description' });
+  const tagsEl = h('ul', { class: 'tags', id: 'image-tags', 'aria-label': 'Tags', 'data-testid': 'image-tags' });
+  const meta = h('dl', { class: 'meta', id: 'image-meta' });
+  const download = h('a', { class: 'button primary wide', id: 'download-link', 'data-testid': 'download-link' }, icon('download'), 'Download');
+  const editButton = h('button', { type: 'button', class: 'button', id: 'edit-button', 'data-testid': 'edit-button' }, icon('edit'), 'Edit');
+  const deleteButton = h('button', { type: 'button', class: 'button danger-ghost', id: 'delete-button', 'data-testid': 'delete-button' }, icon('trash'), 'Delete');
+  const details = h('div', { class: 'image-details', id: 'image-details' },
+    titleEl, descEl, tagsEl, meta,
+    h('div', { class: 'image-actions' }, download, editButton, deleteButton));
+  const notice = h('div', { class: 'view-status', id: 'image-status', role: 'status', 'aria-live': 'polite' });
+
+  const form = editForm();
+  const dialog = deleteDialog();
+
+  main.append(h('article', { class: 'image-view', 'data-testid': 'image-view', 'data-id': doc.id },
+    h('div', { class: 'image-toolbar' },
+      h('a', { class: 'button ghost', href: '#/', id: 'back-link', 'data-testid': 'back-link' }, icon('back'), 'All images'),
+      h('div', { class: 'image-nav', hidden: !prev && !next },
+        navLink(prev, 'prev', 'Previous image'),
+        navLink(next, 'next', 'Next image'))),
+    h('div', { class: 'image-layout' },
+      stage,
+      h('aside', { class: 'image-panel panel', 'aria-label': 'Image details' }, details, form.el, notice)),
+    dialog.el));
+
+  function show() {
+    document.title = (doc.title || doc.filename || 'Image') + ' · imagerepo';
+    const urls = doc.urls || {};
+    const src = urls.thumb_large || urls.file || '';
+    if (picture.getAttribute('src') !== src) picture.src = src;
+    picture.alt = doc.title || doc.filename || 'Image';
+    if (doc.width && doc.height) {
+      picture.width = doc.width;
+      picture.height = doc.height;
+    }
+    titleEl.textContent = doc.title || 'Untitled';
+    titleEl.classList.toggle('is-untitled', !doc.title);
+    descEl.textContent = doc.description || '';
+    descEl.hidden = !doc.description;
+    const tags = Array.isArray(doc.tags) ? doc.tags : [];
+    tagsEl.replaceChildren(...tags.map((t) => h('li', { class: 'tag', text: t })));
+    tagsEl.hidden = tags.length === 0;
+    const rows = [
+      ['File name', doc.filename],
+      ['Type', doc.content_type],
+      ['Dimensions', doc.width && doc.height ? `${doc.width} × ${doc.height} px` : ''],
+      ['Size', formatBytes(doc.bytes)],
+      ['Uploaded', formatDate(doc.created_at)],
+    ];
+    meta.replaceChildren(...rows.filter(([, v]) => v).map(([k, v]) => h('div', { class: 'meta-row' },
+      h('dt', { text: k }), h('dd', { text: v, title: k === 'File name' ? v : null }))));
+    if (urls.file) {
+      download.href = urls.file + (urls.file.includes('?') ? '&' : '?') + 'download=1';
+      download.setAttribute('download', doc.filename || '');
+    }
+  }
+
+  // Editing.
+  function startEdit() {
+    form.title.value = doc.title || '';
+    form.description.value = doc.description || '';
+    form.tags.value = (doc.tags || []).join(', ');
+    form.error.replaceChildren();
+    details.hidden = true;
+    form.el.hidden = false;
+    notice.replaceChildren();
+    form.title.focus();
+    form.title.select();
+  }
+  function stopEdit() {
+    form.el.hidden = true;
+    details.hidden = false;
+    editButton.focus();
+  }
+  editButton.addEventListener('click', startEdit);
+  form.cancel.addEventListener('click', stopEdit);
+  form.el.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    form.save.disabled = true;
+    form.error.replaceChildren();
+    try {
+      doc = await updateImage(doc.id, {
+        title: form.title.value.trim(),
+        description: form.description.value.trim(),
+        tags: parseTags(form.tags.value),
+      });
+      replaceInListing(doc);
+      show();
+      stopEdit();
+      notice.replaceChildren(h('p', { class: 'status-line is-success' }, icon('check'), 'Changes saved.'));
+    } catch (err) {
+      form.error.replaceChildren(h('p', { class: 'status-line is-error' }, icon('alert'), err.message));
+    } finally {
+      form.save.disabled = false;
+    }
+  });
+
+  // Deleting.
+  deleteButton.addEventListener('click', () => {
+    dialog.error.replaceChildren();
+    dialog.name.textContent = doc.title || doc.filename || 'This image';
+    dialog.el.showModal();
+    dialog.cancel.focus();
+  });
+  dialog.cancel.addEventListener('click', () => dialog.el.close());
+  dialog.confirm.addEventListener('click', async () => {
+    dialog.confirm.disabled = true;
+    dialog.error.replaceChildren();
+    try {
+      await deleteImage(doc.id);
+      removeFromListing(doc.id);
+      dialog.el.close();
+      location.hash = '#/';
+    } catch (err) {
+      dialog.error.replaceChildren(h('p', { class: 'status-line is-error' }, icon('alert'), err.message));
+    } finally {
+      dialog.confirm.disabled = false;
+    }
+  });
+
+  // Keyboard: arrows step, Escape goes back, unless a field or dialog has them.
+  function onKey(e) {
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    if (dialog.el.open) return;
+    if (!form.el.hidden) {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        stopEdit();
+      }
+      return;
+    }
+    if (e.target instanceof Element && e.target.closest('input, textarea, select, [contenteditable]')) return;
+    let target = '';
+    if (e.key === 'ArrowLeft') target = prev ? '#/image/' + encodeURIComponent(prev) : '';
+    else if (e.key === 'ArrowRight') target = next ? '#/image/' + encodeURIComponent(next) : '';
+    else if (e.key === 'Escape') target = '#/';
+    if (target) {
+      e.preventDefault();
+      location.hash = target;
+    }
+  }
+  document.addEventListener('keydown', onKey);
+
+  show();
+  return () => {
+    document.removeEventListener('keydown', onKey);
+    if (dialog.el.open) dialog.el.close();
+  };
+}
+
+function navLink(id, dir, label) {
+  const a = h('a', { class: 'button ghost icon-only', id: dir + '-link', 'data-testid': dir + '-link', 'aria-label': label, title: label }, icon(dir));
+  if (id) a.href = '#/image/' + encodeURIComponent(id);
+  else a.setAttribute('aria-disabled', 'true');
+  return a;
+}
+
+function editForm() {
+  const title = h('input', { type: 'text', id: 'edit-title', name: 'title', maxlength: 200, autocomplete: 'off', 'data-testid': 'edit-title' });
+  const description = h('textarea', { id: 'edit-description', name: 'description', rows: 4, maxlength: 10000, 'data-testid': 'edit-description' });
+  const tags = h('input', { type: 'text', id: 'edit-tags', name: 'tags', autocomplete: 'off', 'aria-describedby': 'edit-tags-hint', 'data-testid': 'edit-tags' });
+  const save = h('button', { type: 'submit', class: 'button primary', id: 'edit-save', 'data-testid': 'edit-save', text: 'Save' });
+  const cancel = h('button', { type: 'button', class: 'button ghost', id: 'edit-cancel', 'data-testid': 'edit-cancel', text: 'Cancel' });
+  const error = h('div', { class: 'form-error', role: 'alert' });
+  const el = h('form', { class: 'edit-form', id: 'edit-form', 'data-testid': 'edit-form', hidden: true, novalidate: true },
+    h('h2', { class: 'panel-title', text: 'Edit details' }),
+    h('div', { class: 'field' }, h('label', { for: 'edit-title', text: 'Title' }), title),
+    h('div', { class: 'field' }, h('label', { for: 'edit-description', text: 'Description' }), description),
+    h('div', { class: 'field' }, h('label', { for: 'edit-tags', text: 'Tags' }), tags,
+      h('p', { class: 'hint', id: 'edit-tags-hint', text: 'Separate tags with commas.' })),
+    error,
+    h('div', { class: 'form-actions' }, save, cancel));
+  return { el, title, description, tags, save, cancel, error };
+}
+
+function deleteDialog() {
+  const name = h('strong');
+  const cancel = h('button', { type: 'button', class: 'button ghost', id: 'delete-cancel', 'data-testid': 'delete-cancel', text: 'Cancel' });
+  const confirm = h('button', { type: 'button', class: 'button danger', id: 'delete-confirm', 'data-testid': 'delete-confirm', text: 'Delete' });
+  const error = h('div', { class: 'form-error', role: 'alert' });
+  const el = h('dialog', { class: 'dialog', id: 'delete-dialog', 'data-testid': 'delete-dialog', 'aria-labelledby': 'delete-dialog-title', 'aria-describedby': 'delete-dialog-text' },
+    h('h2', { class: 'dialog-title', id: 'delete-dialog-title', text: 'Delete this image?' }),
+    h('p', { id: 'delete-dialog-text' }, name, ' will be deleted for good. This cannot be undone.'),
+    error,
+    h('div', { class: 'dialog-actions' }, cancel, confirm));
+  return { el, name, cancel, confirm, error };
+}
+
+function notFound() {
+  document.title = 'Not found · imagerepo';
+  return h('div', { class: 'empty-state', 'data-testid': 'not-found' },
+    h('div', { class: 'empty-art' }, icon('image', 'icon-xl')),
+    h('h1', { class: 'empty-title', text: 'Image not found' }),
+    h('p', { class: 'empty-text', text: 'It may have been deleted, or the link is not quite right.' }),
+    h('a', { class: 'button primary', href: '#/' }, icon('back'), 'Back to all images'));
+}
+
+function loadError(err, retry) {
+  return h('div', { class: 'empty-state', role: 'alert', 'data-testid': 'image-error' },
+    h('h1', { class: 'empty-title', text: 'Could not load this image' }),
+    h('p', { class: 'empty-text', text: err.message }),
+    h('div', { class: 'form-actions' },
+      h('button', { type: 'button', class: 'button primary', on: { click: retry } }, icon('retry'), 'Try again'),
+      h('a', { class: 'button ghost', href: '#/' }, 'All images')));
+}

@@ -1,0 +1,41 @@
+// The image list the grid has loaded so far. The grid renders from it when
+// you come back (keeping your scroll position), and the image view uses it
+// to find the previous and next image. Writes keep it honest: an edit
+// replaces a document, a delete removes it, an upload marks it stale.
+
+export const listing = {
+  images: [],
+  next: '',
+  loaded: false, // at least the first page is in images
+  scrollY: 0,
+  lastViewed: '', // the image the grid gives focus back to
+};
+
+// reset forgets everything, so the grid loads afresh on its next visit.
+export function resetListing() {
+  listing.images = [];
+  listing.next = '';
+  listing.loaded = false;
+  listing.scrollY = 0;
+  listing.lastViewed = '';
+}
+
+export function replaceInListing(doc) {
+  const i = listing.images.findIndex((img) => img.id === doc.id);
+  if (i >= 0) listing.images[i] = doc;
+}
+
+export function removeFromListing(id) {
+  listing.images = listing.images.filter((img) => img.id !== id);
+}
+
+// neighbours returns the ids before and after id in the grid's order, or
+// empty strings when unknown.
+export function neighbours(id) {
+  const i = listing.images.findIndex((img) => img.id === id);
+  if (i < 0) return { prev: '', next: '' };
+  return {
+    prev: i > 0 ? listing.images[i - 1].id : '',
+    next: i < listing.images.length - 1 ? listing.images[i + 1].id : '',
+  };
+}
