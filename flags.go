@@ -1,0 +1,103 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// ParseFlags reads the serve flags from args and, for every flag not given
+// there, from the environment variable IMAGEREPO_FOO_BAR of flag --foo-bar.
+func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
+	c := &m.Config
+	fs := flag.NewFlagSet("imagerepo serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory (created if missing)")
+	fs.IntVar(&c.CacheSize, "cache-size", c.CacheSize, "image documents held in the hot-id cache")
+	fs.Var(byteSize{&c.API.MaxFileBytes}, "max-file-size", "largest accepted file, e.g. 50MiB")
+	fs.IntVar(&c.API.MaxFiles, "max-files", c.API.MaxFiles, "files per upload request")
+	fs.Int64Var(&c.MaxPixels, "max-pixels", c.MaxPixels, "largest accepted image in pixels (width × height)")
+	fs.IntVar(&c.MaxGIFFrames, "max-gif-frames", c.MaxGIFFrames, "most frames accepted in a GIF")
+	fs.IntVar(&c.DecodeConcurrency, "decode-concurrency", 0, "images decoded at once (0: one per CPU)")
+	fs.DurationVar(&c.API.TransferTimeout, "transfer-timeout", c.API.TransferTimeout, "longest upload or download")
+	fs.DurationVar(&c.API.ShutdownTimeout, "shutdown-timeout", c.API.ShutdownTimeout, "how long a stop waits for requests in flight")
+	fs.BoolVar(&m.showVersion, "version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := envDefaults(fs); err != nil {
+		return err
+	}
+	switch {
+	case c.CacheSize < 1:
+		return fmt.Errorf("--cache-size must be at least 1")
+	case c.API.MaxFileBytes < 1:
+		return fmt.Errorf("--max-file-size must be positive")
+	case c.API.MaxFiles < 1:
+		return fmt.Errorf("--max-files must be at least 1")
+	case c.MaxPixels < 1:
+		return fmt.Errorf("--max-pixels must be at least 1")
+	case c.MaxGIFFrames < 1:
+		return fmt.Errorf("--max-gif-frames must be at least 1")
+	case c.DecodeConcurrency < 0:
+		return fmt.Errorf("--decode-concurrency must not be negative")
+	}
+	return nil
+}
+
+// envDefaults sets each flag that was not on the command line from its
+// IMAGEREPO_ environment variable.
+func envDefaults(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "IMAGEREPO_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v, ok := os.LookupEnv(name)
+		if given[f.Name] || !ok || err != nil {
+			return
+		}
+		if e := fs.Set(f.Name, v); e != nil {
+			err = fmt.Errorf("%s=%q: %v", name, v, e)
+		}
+	})
+	return err
+}
+
+// byteSize is a flag.Value for sizes like 50MiB, 10MB, 512KiB or 1048576.
+type byteSize struct{ n *int64 }
+
+func (b byteSize) String() string {
+	if b.n == nil {
+		return ""
+	}
+	return strconv.FormatInt(*b.n, 10)
+}
+
+func (b byteSize) Set(s string) error {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(strings.ToUpper(s), strings.ToUpper(u.suffix)) {
+			s, mult = strings.TrimSpace(s[:len(s)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return fmt.Errorf("not a size: want a number with an optional unit such as 50MiB")
+	}
+	*b.n = n * mult
+	return nil
+}

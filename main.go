@@ -1,0 +1,200 @@
+// Command imagerepo is a self-hosted image repository in one executable:
+// upload, browse, search, view, edit and delete images in the browser or
+// through the REST API, with everything stored in one data directory.
+//
+// main.go only wires: flags and environment, subcommands, start and
+// graceful stop. The work is done by the packages it builds.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"imagerepo/api"
+	"imagerepo/cache"
+	"imagerepo/imaging"
+	"imagerepo/store"
+	"imagerepo/ui"
+)
+
+// version is set at release time (-ldflags "-X main.version=...").
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal stops at once, without waiting for requests
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches the subcommand and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "imagerepo", version)
+		return 0
+	case "help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "imagerepo: unknown command %q\n\n", cmd)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: imagerepo [command] [flags]
+
+Commands:
+  serve     serve the web UI and the REST API (the default)
+  version   print the version
+
+Run 'imagerepo serve --help' for the flags. Every flag --foo-bar can also be
+set as the environment variable IMAGEREPO_FOO_BAR.
+`)
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	m := NewMain()
+	m.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	if err := m.ParseFlags(args, stderr); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
+		fmt.Fprintln(stderr, "imagerepo:", err)
+		return 2
+	}
+	if m.showVersion {
+		fmt.Fprintln(stdout, "imagerepo", version)
+		return 0
+	}
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintln(stderr, "imagerepo:", err)
+		m.Close()
+		return 1
+	}
+	m.Logger.Info("imagerepo is running", "url", m.URL(), "data", m.Config.DataDir, "version", version)
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	if err := m.Close(); err != nil {
+		fmt.Fprintln(stderr, "imagerepo:", err)
+		return 1
+	}
+	return 0
+}
+
+// Config is everything the serve command can be told.
+type Config struct {
+	Addr              string
+	DataDir           string
+	CacheSize         int
+	MaxPixels         int64
+	MaxGIFFrames      int
+	DecodeConcurrency int
+	API               api.Config
+}
+
+// Main is the running program: its config and the parts it wired.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	db          *store.DB
+	server      *api.Server
+	showVersion bool
+}
+
+// NewMain returns a Main with the default config.
+func NewMain() *Main {
+	return &Main{
+		Config: Config{
+			Addr:         ":8080",
+			DataDir:      "./imagerepo-data",
+			CacheSize:    cache.DefaultSize,
+			MaxPixels:    100_000_000,
+			MaxGIFFrames: 1000,
+			API:          api.DefaultConfig(),
+		},
+		Logger: slog.Default(),
+	}
+}
+
+// Run opens the data dir, wires the services and starts serving. It returns
+// once the server listens.
+func (m *Main) Run(ctx context.Context) error {
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	db, err := store.Open(m.Config.DataDir, store.Options{Logger: m.Logger})
+	if err != nil {
+		return err
+	}
+	m.db = db
+
+	apiCfg := m.Config.API
+	apiCfg.Version = version
+	apiCfg.UploadDir = filepath.Join(m.Config.DataDir, "uploads")
+	// Spooled parts of uploads that were cut off by a stop are garbage.
+	if err := os.RemoveAll(apiCfg.UploadDir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(apiCfg.UploadDir, 0o700); err != nil {
+		return err
+	}
+
+	images := cache.New(store.NewImageService(db), m.Config.CacheSize)
+	decoder := imaging.New(imaging.Limits{
+		MaxPixels:     m.Config.MaxPixels,
+		MaxGIFFrames:  m.Config.MaxGIFFrames,
+		MaxConcurrent: m.Config.DecodeConcurrency,
+	})
+	m.server = api.NewServer(apiCfg, images, decoder, ui.FS(), m.Logger)
+	if err := m.server.Listen(m.Config.Addr); err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	return nil
+}
+
+// URL is the address to open in a browser.
+func (m *Main) URL() string {
+	if m.server == nil || m.server.Addr() == nil {
+		return ""
+	}
+	host, port, _ := net.SplitHostPort(m.server.Addr().String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// Close stops the server, letting requests in flight finish, then closes
+// the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		start := time.Now()
+		errs = append(errs, m.server.Close())
+		m.Logger.Debug("http server stopped", "took", time.Since(start))
+	}
+	if m.db != nil {
+		errs = append(errs, m.db.Close())
+	}
+	return errors.Join(errs...)
+}
