@@ -94,9 +94,11 @@ type ImageInfo struct {
 
 // ImageFilter selects a page of images, newest first.
 type ImageFilter struct {
-	Tag    string // only images with this tag
-	SHA256 string // only images whose bytes have this hex sha256
-	Owner  *string
+	Tag    string  // only images with this tag
+	SHA256 string  // only images whose bytes have this hex sha256
+	Owner  *string // only this owner's images
+	Viewer *User   // only images this viewer may see (CanSee); nil is anonymous
+	All    bool    // ignore Viewer: every image (rebuilds, migrations, admin tools)
 
 	Cursor string // from the previous page's next cursor; "" for the first page
 	Limit  int    // 1..MaxPageLimit; 0 means DefaultPageLimit
