@@ -90,7 +90,6 @@ type part struct {
 	data            []byte
 }
 
-
 func multipartBody(t testing.TB, parts []part) (io.Reader, string) {
 	t.Helper()
 	var buf bytes.Buffer
