@@ -138,7 +138,7 @@ type Token struct {
 	Name       string    `json:"name"`
 	Username   string    `json:"-"`
 	CreatedAt  time.Time `json:"created_at"`
-	LastUsedAt time.Time `json:"last_used_at"`
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
 }
 
 // TokenService keeps API tokens, stored only as their SHA-256.
