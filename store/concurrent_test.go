@@ -56,7 +56,7 @@ func TestImageService_Concurrent_SameBytes(t *testing.T) {
 	for range 2 {
 		wg.Go(func() {
 			for range 50 {
-				if _, _, err := s.FindImages(ctx, gallery.ImageFilter{Tag: "t", Limit: 5}); err != nil {
+				if _, _, err := s.FindImages(ctx, gallery.ImageFilter{All: true, Tag: "t", Limit: 5}); err != nil {
 					errs <- err
 					return
 				}
@@ -69,7 +69,7 @@ func TestImageService_Concurrent_SameBytes(t *testing.T) {
 		t.Error(err)
 	}
 
-	all, _ := allPages(t, s, gallery.ImageFilter{})
+	all, _ := allPages(t, s, gallery.ImageFilter{All: true})
 	if want := owners * rounds / 4; len(all) != want {
 		t.Errorf("%d images left, want %d", len(all), want)
 	}

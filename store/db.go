@@ -41,6 +41,14 @@ type Options struct {
 
 	// Logger receives the store's few log lines. Nil means slog.Default().
 	Logger *slog.Logger
+
+	// MaxHashes caps the password hashes computed at once across every
+	// service of the DB. Zero means DefaultMaxHashes.
+	MaxHashes int
+
+	// argonMemory replaces the Argon2id memory (KiB) of new hashes. Only
+	// tests set it (export_test.go), to keep hash-heavy tests fast.
+	argonMemory uint32
 }
 
 // DB is an open data directory: the bbolt file and the blob folder.
@@ -58,6 +66,16 @@ type DB struct {
 	openedAt time.Time
 
 	shaLocks [256]sync.Mutex
+
+	// hashSem holds one slot per password hash being computed.
+	hashSem chan struct{}
+	// argon are the parameters of new password hashes; dummyHash is
+	// checked instead of a stored hash for an unknown name.
+	argon     argonParams
+	dummyHash string
+	// touching holds the token hashes whose last use is being written, so
+	// that a burst of requests with one token writes once.
+	touching sync.Map
 
 	idMu   sync.Mutex
 	lastID int64 // unix nanoseconds of the newest id made or stored
@@ -88,6 +106,13 @@ func Open(dir string, opts Options) (*DB, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.MaxHashes <= 0 {
+		opts.MaxHashes = DefaultMaxHashes
+	}
+	argon := defaultArgon
+	if opts.argonMemory != 0 {
+		argon.memory = opts.argonMemory
+	}
 	db := &DB{
 		dir:       dir,
 		blobDir:   filepath.Join(dir, blobsDir),
@@ -95,6 +120,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		now:       opts.Now,
 		log:       opts.Logger,
 		sweepDone: make(chan struct{}),
+		hashSem:   make(chan struct{}, opts.MaxHashes),
+		argon:     argon,
+		dummyHash: dummyPasswordHash(argon),
 	}
 	if err := os.MkdirAll(db.tmpDir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
@@ -135,6 +163,9 @@ func Open(dir string, opts Options) (*DB, error) {
 // stopped uncleanly.
 func (db *DB) start() (crashed bool, err error) {
 	if err := db.migrate(); err != nil {
+		return false, err
+	}
+	if err := db.adoptAtStart(); err != nil {
 		return false, err
 	}
 	if err := db.loadLastID(); err != nil {
@@ -201,6 +232,37 @@ func (db *DB) enter() (leave func(), err error) {
 		return nil, errClosed
 	}
 	return db.gate.RUnlock, nil
+}
+
+// view runs fn in a read transaction as one operation: a cancelled ctx or a
+// closed DB stops it first.
+func (db *DB) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	leave, err := db.enter()
+	if err != nil {
+		return err
+	}
+	defer leave()
+	return db.bolt.View(fn)
+}
+
+// update runs fn in a write transaction as one operation, like view. A
+// full disk comes back as EINSUFFICIENTSTORAGE.
+func (db *DB) update(ctx context.Context, op string, fn func(tx *bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	leave, err := db.enter()
+	if err != nil {
+		return err
+	}
+	defer leave()
+	if err := db.bolt.Update(fn); err != nil {
+		return storageErr(op, err)
+	}
+	return nil
 }
 
 func writeMarker(path string) error {

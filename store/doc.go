@@ -1,9 +1,17 @@
 // Package store owns imagerepo's durable state: the bbolt document store
-// (image documents and their indexes, in one file, imagerepo.db) and the
-// content-addressed blob folder that holds the image bytes, named by their
-// hex sha256 under blobs/. It is the only package that imports bbolt and the
-// only one that knows where bytes live on disk; every other package reaches
-// it through gallery.ImageService.
+// (image documents and their indexes, accounts, sessions and API tokens, in
+// one file, imagerepo.db) and the content-addressed blob folder that holds
+// the image bytes, named by their hex sha256 under blobs/. It is the only
+// package that imports bbolt and the only one that knows where bytes live on
+// disk; every other package reaches it through gallery.ImageService,
+// gallery.UserService, gallery.SessionService and gallery.TokenService.
+//
+// Passwords are stored as Argon2id hashes in the PHC string format, which
+// carries its parameters, so that they can be raised later without
+// invalidating stored hashes. Hashes are computed outside any transaction,
+// and only Options.MaxHashes at once per DB. Session tokens and API token
+// secrets are stored only as their sha256: a stolen file holds no
+// credential that works.
 //
 // Writes keep one rule: bytes are durable before a document may point at
 // them. A new blob is written to blobs/tmp, fsynced, renamed into place and
@@ -41,4 +49,37 @@
 //     A long one should be made resumable and moved to the background.
 //   - Verify compares blob sizes with the documents; it does not rehash the
 //     bytes. It holds a write transaction while it runs, which blocks writes.
+//   - DB.WriteSeq is a counter in the meta bucket, raised in the transaction
+//     of each image document write: +1 per CreateImage that stores a new
+//     image (a duplicate writes nothing and counts nothing), +1 per
+//     UpdateImage, +1 per DeleteImage, and +1 per ownerless image handed to
+//     the first admin (whose document is rewritten, or removed when the
+//     admin already had those bytes). Failed or rolled-back writes count
+//     nothing; account, session and token writes count nothing. It starts
+//     at 0, also in a data dir migrated from schema 1. A derived index that
+//     counts the writes it has applied can compare at start and rebuild on
+//     a difference; the owner changes of the hand-over do not pass through
+//     the ImageService decorators, so they always show up as a difference.
+//   - Ownerless images (stored before accounts existed) are handed to the
+//     first admin once per data dir: in the write transaction that creates
+//     the first admin account, or at Open when a data dir has an admin but
+//     never had the hand-over. A meta key records it, so later Opens cost one
+//     get, and an image stored without an owner after it keeps none. The
+//     hand-over rewrites every ownerless document in one write transaction,
+//     which blocks other writes meanwhile. The hot-id cache above the store
+//     is not told: it may serve the old owner until the entry is evicted.
+//   - Unless ImageFilter.All is set, FindImages reads and skips the images
+//     the viewer may not see; a viewer who may see few of many images pays
+//     for the scan past the others.
+//   - FindToken writes a token's last use only when the stored one is a
+//     minute old or older, so LastUsedAt lags by up to a minute.
+//   - Disabling an account deletes its sessions; its API tokens stay stored
+//     and are refused while it is disabled, so enabling it revives them.
+//     ChangePassword ends the other sessions but keeps the API tokens.
+//   - Authenticate checks an unknown name against a dummy hash with the
+//     current parameters. A stored hash made with other parameters costs
+//     its own time, so after a parameter change known and unknown names
+//     differ in timing until the old hashes are replaced.
+//   - Expired sessions are deleted when FindSession sees them and by
+//     SessionService.DeleteExpired, which the caller runs periodically.
 package store

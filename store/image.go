@@ -61,6 +61,8 @@ func (s *ImageService) FindImageByID(ctx context.Context, id string) (*gallery.I
 
 // FindImages returns one page of images, newest first, and the cursor of the
 // next page ("" on the last). The cursor is the id of the page's last image.
+// Unless filter.All is set, only images filter.Viewer may see count: the scan
+// goes on past the ones it may not, so a page is short only at the end.
 func (s *ImageService) FindImages(ctx context.Context, filter gallery.ImageFilter) ([]*gallery.Image, string, error) {
 	limit := filter.Limit
 	if limit == 0 {
@@ -131,7 +133,8 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 	defer unlock()
 
 	// Under the sha lock no one else can add or drop a reference to these
-	// bytes, so what this read sees holds until our commit.
+	// bytes, so what this read sees holds until our commit, but for the
+	// owner change of adoptOwnerless, which the write checks for.
 	var existing *gallery.Image
 	err = s.db.bolt.View(func(tx *bbolt.Tx) (err error) {
 		existing, err = findByOwnerSHA(tx, img.Owner, t.sha)
@@ -149,9 +152,20 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 	}
 	img.SHA256, img.Bytes = t.sha, t.bytes
 	err = s.db.bolt.Update(func(tx *bbolt.Tx) error {
+		// Again, in the write: handing ownerless images to the first admin
+		// adds owner+sha entries without the sha lock (never a reference
+		// to bytes that were not referenced before, so the blob is safe).
+		found, err := findByOwnerSHA(tx, img.Owner, t.sha)
+		if err != nil || found != nil {
+			existing = found
+			return err
+		}
 		img.ID, img.CreatedAt = s.db.newID()
 		img.UpdatedAt = img.CreatedAt
-		return putImage(tx, img)
+		if err := putImage(tx, img); err != nil {
+			return err
+		}
+		return bumpWriteSeq(tx, 1)
 	})
 	if err != nil {
 		if installed {
@@ -161,6 +175,9 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 			}
 		}
 		return nil, false, storageErr("commit image", err)
+	}
+	if existing != nil {
+		return existing, true, nil
 	}
 	return img, false, nil
 }
@@ -217,7 +234,7 @@ func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 			return err
 		}
 		last = !shaReferenced(tx, sha)
-		return nil
+		return bumpWriteSeq(tx, 1)
 	})
 	if err != nil {
 		return storageErr("delete image", err)
@@ -270,7 +287,10 @@ func updateImage(tx *bbolt.Tx, id string, upd gallery.ImageUpdate, now time.Time
 	if err := deleteTags(tx, id, oldTags); err != nil {
 		return nil, err
 	}
-	return img, putImage(tx, img)
+	if err := putImage(tx, img); err != nil {
+		return nil, err
+	}
+	return img, bumpWriteSeq(tx, 1)
 }
 
 // findByOwnerSHA returns the owner's image with those bytes, or nil.
@@ -345,8 +365,12 @@ func findImages(ctx context.Context, tx *bbolt.Tx, f gallery.ImageFilter, max in
 	return out, err
 }
 
-// matches applies every filter; the index a scan came from passes its own.
+// matches applies every filter, visibility included; the index a scan came
+// from passes its own.
 func matches(img *gallery.Image, f gallery.ImageFilter) bool {
+	if !f.All && !gallery.CanSee(f.Viewer, img) {
+		return false
+	}
 	if f.Owner != nil && img.Owner != *f.Owner {
 		return false
 	}

@@ -190,7 +190,7 @@ func TestImageService_CreateImage_Canceled(t *testing.T) {
 	if n := countFiles(t, db.blobDir); n != 0 {
 		t.Errorf("%d files left in the blob folder", n)
 	}
-	imgs, _, err := s.FindImages(context.Background(), gallery.ImageFilter{})
+	imgs, _, err := s.FindImages(context.Background(), gallery.ImageFilter{All: true})
 	if err != nil || len(imgs) != 0 {
 		t.Errorf("FindImages after a cancelled upload = %d images, %v", len(imgs), err)
 	}
@@ -221,15 +221,15 @@ func TestImageService_FindImages_Pages(t *testing.T) {
 	want := reverse(made)
 
 	ctx := context.Background()
-	p1, next, err := s.FindImages(ctx, gallery.ImageFilter{Limit: 3})
+	p1, next, err := s.FindImages(ctx, gallery.ImageFilter{All: true, Limit: 3})
 	if err != nil || !slices.Equal(ids(p1), want[:3]) || next != want[2] {
 		t.Fatalf("page 1 = %v next %q err %v, want %v next %q", ids(p1), next, err, want[:3], want[2])
 	}
-	p2, next, err := s.FindImages(ctx, gallery.ImageFilter{Limit: 3, Cursor: next})
+	p2, next, err := s.FindImages(ctx, gallery.ImageFilter{All: true, Limit: 3, Cursor: next})
 	if err != nil || !slices.Equal(ids(p2), want[3:6]) || next == "" {
 		t.Fatalf("page 2 = %v next %q err %v, want %v", ids(p2), next, err, want[3:6])
 	}
-	p3, next, err := s.FindImages(ctx, gallery.ImageFilter{Limit: 3, Cursor: next})
+	p3, next, err := s.FindImages(ctx, gallery.ImageFilter{All: true, Limit: 3, Cursor: next})
 	if err != nil || !slices.Equal(ids(p3), want[6:]) || next != "" {
 		t.Fatalf("page 3 = %v next %q err %v, want %v and no next", ids(p3), next, err, want[6:])
 	}
@@ -240,11 +240,11 @@ func TestImageService_FindImages_Pages(t *testing.T) {
 	}
 
 	// A page that ends exactly at the last image says so.
-	all, pages := allPages(t, s, gallery.ImageFilter{Limit: 7})
+	all, pages := allPages(t, s, gallery.ImageFilter{All: true, Limit: 7})
 	if !slices.Equal(all, want) || pages != 1 {
 		t.Errorf("limit 7: %v in %d pages, want %v in 1", all, pages, want)
 	}
-	all, pages = allPages(t, s, gallery.ImageFilter{})
+	all, pages = allPages(t, s, gallery.ImageFilter{All: true})
 	if !slices.Equal(all, want) || pages != 1 {
 		t.Errorf("default limit: %v in %d pages", all, pages)
 	}
@@ -252,7 +252,7 @@ func TestImageService_FindImages_Pages(t *testing.T) {
 	if err := s.DeleteImage(ctx, want[3]); err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := s.FindImages(ctx, gallery.ImageFilter{Limit: 2, Cursor: want[3]})
+	p, _, err := s.FindImages(ctx, gallery.ImageFilter{All: true, Limit: 2, Cursor: want[3]})
 	if err != nil || !slices.Equal(ids(p), want[4:6]) {
 		t.Errorf("after a deleted cursor = %v, %v, want %v", ids(p), err, want[4:6])
 	}
@@ -260,7 +260,7 @@ func TestImageService_FindImages_Pages(t *testing.T) {
 
 func TestImageService_FindImages_Empty(t *testing.T) {
 	s, _, _ := newService(t)
-	imgs, next, err := s.FindImages(context.Background(), gallery.ImageFilter{Tag: "none"})
+	imgs, next, err := s.FindImages(context.Background(), gallery.ImageFilter{All: true, Tag: "none"})
 	if err != nil || imgs == nil || len(imgs) != 0 || next != "" {
 		t.Errorf("FindImages on an empty store = %#v, %q, %v", imgs, next, err)
 	}
@@ -273,14 +273,14 @@ func TestImageService_FindImages_Invalid(t *testing.T) {
 		name   string
 		filter gallery.ImageFilter
 	}{
-		{"cursor garbage", gallery.ImageFilter{Cursor: "abc"}},
-		{"cursor upper case", gallery.ImageFilter{Cursor: strings.ToUpper(img.ID)}},
-		{"cursor outside alphabet", gallery.ImageFilter{Cursor: strings.Repeat("z", idLen)}},
-		{"cursor too long", gallery.ImageFilter{Cursor: img.ID + "0"}},
-		{"limit negative", gallery.ImageFilter{Limit: -1}},
-		{"limit too big", gallery.ImageFilter{Limit: gallery.MaxPageLimit + 1}},
-		{"sha short", gallery.ImageFilter{SHA256: img.SHA256[:63]}},
-		{"sha not hex", gallery.ImageFilter{SHA256: strings.Repeat("g", 64)}},
+		{"cursor garbage", gallery.ImageFilter{All: true, Cursor: "abc"}},
+		{"cursor upper case", gallery.ImageFilter{All: true, Cursor: strings.ToUpper(img.ID)}},
+		{"cursor outside alphabet", gallery.ImageFilter{All: true, Cursor: strings.Repeat("z", idLen)}},
+		{"cursor too long", gallery.ImageFilter{All: true, Cursor: img.ID + "0"}},
+		{"limit negative", gallery.ImageFilter{All: true, Limit: -1}},
+		{"limit too big", gallery.ImageFilter{All: true, Limit: gallery.MaxPageLimit + 1}},
+		{"sha short", gallery.ImageFilter{All: true, SHA256: img.SHA256[:63]}},
+		{"sha not hex", gallery.ImageFilter{All: true, SHA256: strings.Repeat("g", 64)}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			imgs, _, err := s.FindImages(context.Background(), tt.filter)
@@ -290,7 +290,7 @@ func TestImageService_FindImages_Invalid(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := s.FindImages(context.Background(), gallery.ImageFilter{Limit: gallery.MaxPageLimit}); err != nil {
+	if _, _, err := s.FindImages(context.Background(), gallery.ImageFilter{All: true, Limit: gallery.MaxPageLimit}); err != nil {
 		t.Errorf("limit %d: %v", gallery.MaxPageLimit, err)
 	}
 }
@@ -305,16 +305,16 @@ func TestImageService_FindImages_Tag(t *testing.T) {
 	create(t, s, "alice", "6")
 
 	for _, tag := range []string{"cat", "CAT", " Cat "} {
-		all, _ := allPages(t, s, gallery.ImageFilter{Tag: tag, Limit: 1})
+		all, _ := allPages(t, s, gallery.ImageFilter{All: true, Tag: tag, Limit: 1})
 		if want := []string{cat5.ID, cat3.ID, cat1.ID}; !slices.Equal(all, want) {
 			t.Errorf("tag %q = %v, want %v", tag, all, want)
 		}
 	}
-	all, _ := allPages(t, s, gallery.ImageFilter{Tag: "cat", Owner: ptr("alice")})
+	all, _ := allPages(t, s, gallery.ImageFilter{All: true, Tag: "cat", Owner: ptr("alice")})
 	if want := []string{cat5.ID, cat1.ID}; !slices.Equal(all, want) {
 		t.Errorf("tag cat, owner alice = %v, want %v", all, want)
 	}
-	if all, _ := allPages(t, s, gallery.ImageFilter{Tag: "ca"}); len(all) != 0 {
+	if all, _ := allPages(t, s, gallery.ImageFilter{All: true, Tag: "ca"}); len(all) != 0 {
 		t.Errorf("tag ca matched %v; tags match whole", all)
 	}
 }
@@ -331,14 +331,14 @@ func TestImageService_FindImages_SHA256(t *testing.T) {
 		filter gallery.ImageFilter
 		want   []string
 	}{
-		{"all owners", gallery.ImageFilter{SHA256: a.SHA256}, []string{c.ID, b.ID, a.ID}},
-		{"upper case", gallery.ImageFilter{SHA256: strings.ToUpper(a.SHA256)}, []string{c.ID, b.ID, a.ID}},
-		{"owner", gallery.ImageFilter{SHA256: a.SHA256, Owner: ptr("bob")}, []string{b.ID}},
-		{"no owner", gallery.ImageFilter{SHA256: a.SHA256, Owner: ptr("")}, []string{c.ID}},
-		{"owner without it", gallery.ImageFilter{SHA256: a.SHA256, Owner: ptr("carol")}, []string{}},
-		{"with tag", gallery.ImageFilter{SHA256: a.SHA256, Tag: "X"}, []string{c.ID, a.ID}},
-		{"paged", gallery.ImageFilter{SHA256: a.SHA256, Limit: 1}, []string{c.ID, b.ID, a.ID}},
-		{"unknown", gallery.ImageFilter{SHA256: shaOf("nothing")}, []string{}},
+		{"all owners", gallery.ImageFilter{All: true, SHA256: a.SHA256}, []string{c.ID, b.ID, a.ID}},
+		{"upper case", gallery.ImageFilter{All: true, SHA256: strings.ToUpper(a.SHA256)}, []string{c.ID, b.ID, a.ID}},
+		{"owner", gallery.ImageFilter{All: true, SHA256: a.SHA256, Owner: ptr("bob")}, []string{b.ID}},
+		{"no owner", gallery.ImageFilter{All: true, SHA256: a.SHA256, Owner: ptr("")}, []string{c.ID}},
+		{"owner without it", gallery.ImageFilter{All: true, SHA256: a.SHA256, Owner: ptr("carol")}, []string{}},
+		{"with tag", gallery.ImageFilter{All: true, SHA256: a.SHA256, Tag: "X"}, []string{c.ID, a.ID}},
+		{"paged", gallery.ImageFilter{All: true, SHA256: a.SHA256, Limit: 1}, []string{c.ID, b.ID, a.ID}},
+		{"unknown", gallery.ImageFilter{All: true, SHA256: shaOf("nothing")}, []string{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			all, _ := allPages(t, s, tt.filter)
@@ -347,7 +347,7 @@ func TestImageService_FindImages_SHA256(t *testing.T) {
 			}
 		})
 	}
-	p, next, err := s.FindImages(context.Background(), gallery.ImageFilter{SHA256: a.SHA256, Cursor: b.ID})
+	p, next, err := s.FindImages(context.Background(), gallery.ImageFilter{All: true, SHA256: a.SHA256, Cursor: b.ID})
 	if err != nil || !slices.Equal(ids(p), []string{a.ID}) || next != "" {
 		t.Errorf("after cursor = %v %q %v, want [%s]", ids(p), next, err, a.ID)
 	}
@@ -369,7 +369,7 @@ func TestImageService_FindImages_Owner(t *testing.T) {
 		{ptr("carol"), nil},
 		{nil, []string{n.ID, a2.ID, b.ID, a1.ID}},
 	} {
-		all, _ := allPages(t, s, gallery.ImageFilter{Owner: tt.owner, Limit: 1})
+		all, _ := allPages(t, s, gallery.ImageFilter{All: true, Owner: tt.owner, Limit: 1})
 		if !slices.Equal(all, tt.want) {
 			t.Errorf("owner %v = %v, want %v", tt.owner, all, tt.want)
 		}
@@ -427,7 +427,7 @@ func TestImageService_UpdateImage_OK(t *testing.T) {
 	}
 
 	for tag, want := range map[string]int{"old": 0, "keep": 1, "new": 1} {
-		if all, _ := allPages(t, s, gallery.ImageFilter{Tag: tag}); len(all) != want {
+		if all, _ := allPages(t, s, gallery.ImageFilter{All: true, Tag: tag}); len(all) != want {
 			t.Errorf("tag %q finds %d images, want %d", tag, len(all), want)
 		}
 	}
@@ -484,7 +484,7 @@ func TestImageService_DeleteImage_OK(t *testing.T) {
 	if _, err := os.Stat(db.blobPath(gone.SHA256)); !os.IsNotExist(err) {
 		t.Errorf("blob of the deleted image: %v", err)
 	}
-	if all, _ := allPages(t, s, gallery.ImageFilter{Tag: "t"}); !slices.Equal(all, []string{keep.ID}) {
+	if all, _ := allPages(t, s, gallery.ImageFilter{All: true, Tag: "t"}); !slices.Equal(all, []string{keep.ID}) {
 		t.Errorf("tag index after delete = %v", all)
 	}
 	if readBlob(t, s, keep.SHA256) != "keep" {

@@ -9,11 +9,12 @@ import (
 
 // SchemaVersion is the version of the stored data this build reads and
 // writes. A change to stored data raises it and appends a migration.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Buckets.
 var (
-	// metaBucket holds store-wide values: the schema version.
+	// metaBucket holds store-wide values: the schema version, the write
+	// sequence and whether ownerless images have been given to an admin.
 	metaBucket = []byte("meta")
 	// imagesBucket maps an image id to its JSON document.
 	imagesBucket = []byte("images")
@@ -22,9 +23,27 @@ var (
 	shaBucket = []byte("image_sha")
 	// tagBucket holds lower(tag) + "\x00" + id, with empty values.
 	tagBucket = []byte("image_tags")
+
+	// usersBucket maps a username to its JSON account, password hash included.
+	usersBucket = []byte("users")
+	// sessionsBucket maps sha256(session token) to its JSON session.
+	sessionsBucket = []byte("sessions")
+	// userSessionsBucket holds username + "\x00" + sha256(token), with
+	// empty values: a user's sessions, to end them all at once.
+	userSessionsBucket = []byte("user_sessions")
+	// tokensBucket maps sha256(token secret) to its JSON token.
+	tokensBucket = []byte("tokens")
+	// userTokensBucket maps username + "\x00" + token id to sha256(secret).
+	userTokensBucket = []byte("user_tokens")
 )
 
-var schemaVersionKey = []byte("schema_version")
+var (
+	schemaVersionKey = []byte("schema_version")
+	// writeSeqKey counts the image writes; see DB.WriteSeq.
+	writeSeqKey = []byte("write_seq")
+	// adoptedKey is set once the ownerless images went to the first admin.
+	adoptedKey = []byte("owners_adopted")
+)
 
 // migrations[v] upgrades stored data from version v to v+1 inside one write
 // transaction, which also records v+1. Version 0 is a new, empty file. Append
@@ -32,6 +51,17 @@ var schemaVersionKey = []byte("schema_version")
 var migrations = []func(tx *bbolt.Tx) error{
 	0: func(tx *bbolt.Tx) error {
 		for _, name := range [][]byte{metaBucket, imagesBucket, shaBucket, tagBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	// 2: accounts, sessions and API tokens. Handing ownerless images to the
+	// first admin is not a step here: at this point no account exists yet
+	// (see adoptAtStart).
+	1: func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{usersBucket, sessionsBucket, userSessionsBucket, tokensBucket, userTokensBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -21,7 +21,9 @@ const maxProblems = 100
 // found (up to a cap) joined in one error, nil when there is none: bbolt's
 // own page check, the schema version, that every document's bytes exist with
 // the right size, that the sha and tag indexes match the documents both
-// ways, and that every blob is referenced by some document.
+// ways, that every blob is referenced by some document, that every account
+// is well formed, and that the session and token records and their per-user
+// indexes match each other both ways and name existing accounts.
 //
 // It holds every sha lock and a write transaction while it runs, so it sees
 // no create or delete half done, and blocks them until it returns.
@@ -49,7 +51,10 @@ func (db *DB) Verify(ctx context.Context) error {
 	if got := schemaVersion(tx); got != SchemaVersion {
 		v.problem("schema version is %d, want %d", got, SchemaVersion)
 	}
-	for _, step := range []func(context.Context) error{v.images, v.shaIndex, v.tagIndex, v.blobs} {
+	for _, step := range []func(context.Context) error{
+		v.images, v.shaIndex, v.tagIndex, v.blobs,
+		v.users, v.sessions, v.sessionIndex, v.tokens, v.tokenIndex,
+	} {
 		if err := step(ctx); err != nil {
 			return err
 		}
