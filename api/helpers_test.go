@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -29,14 +30,19 @@ import (
 // the hot-id cache, the image decoder and the Echo routes.
 type testServer struct {
 	*httptest.Server
-	db    *store.DB
-	cache *cache.ImageService
+	db     *store.DB
+	cache  *cache.ImageService
+	tokens map[string]string // bearer secrets of the accounts admin, alice and bob
 }
 
 func newTestServer(t *testing.T, tweak func(*api.Config)) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := store.Open(dir, store.Options{})
+	return newTestServerIn(t, t.TempDir(), tweak)
+}
+
+func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testServer {
+	t.Helper()
+	db, err := store.Open(dir, store.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +52,17 @@ func newTestServer(t *testing.T, tweak func(*api.Config)) *testServer {
 		tweak(&cfg)
 	}
 	c := cache.New(store.NewImageService(db), 100)
+	svc := api.Services{
+		Images:   c,
+		Users:    store.NewUserService(db),
+		Sessions: store.NewSessionService(db),
+		Tokens:   store.NewTokenService(db),
+	}
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := api.NewServer(cfg, c, dec, ui, logger)
-	ts := &testServer{Server: httptest.NewServer(srv.Handler()), db: db, cache: c}
+	srv := api.NewServer(cfg, svc, dec, ui, logger)
+	ts := &testServer{Server: httptest.NewServer(srv.Handler()), db: db, cache: c, tokens: map[string]string{}}
 	t.Cleanup(func() {
 		ts.Close()
 		if err := db.Close(); err != nil {
@@ -58,6 +70,40 @@ func newTestServer(t *testing.T, tweak func(*api.Config)) *testServer {
 		}
 	})
 	return ts
+}
+
+// withAccounts makes the admin (the first account, anonymously, as the UI
+// does), then alice and bob as the admin, and a token for each.
+func (ts *testServer) withAccounts(t *testing.T) *testServer {
+	t.Helper()
+	ctx := t.Context()
+	body := `{"username":"admin","password":"admin-password"}`
+	if resp, b := do(t, "POST", ts.URL+"/api/users", strings.NewReader(body), jsonHeader()); resp.StatusCode != 201 {
+		t.Fatalf("first admin: %d %s", resp.StatusCode, b)
+	}
+	users := store.NewUserService(ts.db)
+	for _, name := range []string{"alice", "bob"} {
+		if _, err := users.CreateUser(ctx, name, name+"-password", gallery.RoleUser); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tokens := store.NewTokenService(ts.db)
+	for _, name := range []string{"admin", "alice", "bob"} {
+		secret, _, err := tokens.CreateToken(ctx, name, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.tokens[name] = secret
+	}
+	return ts
+}
+
+// as returns the header that signs a request in as name ("" is anonymous).
+func (ts *testServer) as(name string) http.Header {
+	if name == "" {
+		return http.Header{}
+	}
+	return http.Header{"Authorization": {"Bearer " + ts.tokens[name]}}
 }
 
 // pngBytes encodes a w×h PNG filled with c.
@@ -150,11 +196,14 @@ type uploadResult struct {
 	} `json:"failed"`
 }
 
-// upload posts parts and decodes a 201 answer; it fails the test otherwise.
-func (ts *testServer) upload(t testing.TB, parts ...part) uploadResult {
+// upload posts parts as who and decodes a 201 answer; it fails the test
+// otherwise.
+func (ts *testServer) upload(t testing.TB, who string, parts ...part) uploadResult {
 	t.Helper()
 	body, ct := multipartBody(t, parts)
-	resp, b := do(t, "POST", ts.URL+"/api/images", body, http.Header{"Content-Type": {ct}})
+	h := ts.as(who)
+	h.Set("Content-Type", ct)
+	resp, b := do(t, "POST", ts.URL+"/api/images", body, h)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("upload: status %d: %s", resp.StatusCode, b)
 	}
@@ -178,3 +227,11 @@ func expand(s string, vars map[string]string) string {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
+
+func newJar() http.CookieJar {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		panic(err)
+	}
+	return jar
+}

@@ -48,20 +48,30 @@ type listResponse struct {
 
 func (s *Server) handleListImages(c echo.Context) error {
 	q := c.QueryParams()
-	if q.Get("q") != "" {
-		return gallery.Errorf(gallery.EINVALID, "search (q=) is not available in this version")
-	}
+	v := viewer(c)
 	f := gallery.ImageFilter{
 		Tag:    strings.TrimSpace(q.Get("tag")),
 		SHA256: strings.ToLower(strings.TrimSpace(q.Get("sha256"))),
 		Cursor: q.Get("cursor"),
+		Viewer: v,
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > gallery.MaxPageLimit {
-			return gallery.Errorf(gallery.EINVALID, "limit must be a whole number from 1 to %d", gallery.MaxPageLimit)
+	limit, err := pageLimit(q.Get("limit"))
+	if err != nil {
+		return err
+	}
+	f.Limit = limit
+	if owner := strings.ToLower(strings.TrimSpace(q.Get("owner"))); owner != "" {
+		f.Owner = &owner
+	}
+	if f.SHA256 != "" {
+		// "Do I have these bytes already?" is asked of one's own images.
+		if v == nil {
+			return gallery.Errorf(gallery.EUNAUTHORIZED, "sign in to look up images by sha256")
 		}
-		f.Limit = n
+		f.Owner = &v.Username
+	}
+	if q.Has("q") || q.Get("type") != "" || q.Get("from") != "" || q.Get("to") != "" {
+		return s.searchImages(c, f)
 	}
 	imgs, next, err := s.images.FindImages(c.Request().Context(), f)
 	if err != nil {
@@ -70,8 +80,20 @@ func (s *Server) handleListImages(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse{Images: renderAll(imgs), Next: next})
 }
 
-// findImage looks the id up through the hot-id cache and says in X-Cache
-// whether the cache served it.
+func pageLimit(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > gallery.MaxPageLimit {
+		return 0, gallery.Errorf(gallery.EINVALID, "limit must be a whole number from 1 to %d", gallery.MaxPageLimit)
+	}
+	return n, nil
+}
+
+// findImage looks the id up through the hot-id cache, says in X-Cache
+// whether the cache served it, and decides, on a hit as on a miss, whether
+// the viewer may see it: an image they may not see is 404, as if absent.
 func (s *Server) findImage(c echo.Context) (*gallery.Image, error) {
 	ctx, st := gallery.WithCacheStatus(c.Request().Context())
 	img, err := s.images.FindImageByID(ctx, c.Param("id"))
@@ -82,7 +104,30 @@ func (s *Server) findImage(c echo.Context) (*gallery.Image, error) {
 		}
 		c.Response().Header().Set("X-Cache", v)
 	}
-	return img, err
+	if err != nil {
+		return nil, err
+	}
+	if !gallery.CanSee(viewer(c), img) {
+		return nil, gallery.Errorf(gallery.ENOTFOUND, "image not found")
+	}
+	return img, nil
+}
+
+// authorizeChange checks that the viewer may change the image with that id:
+// 404 when they cannot see it, 401 or 403 when they can see but not change it.
+func (s *Server) authorizeChange(c echo.Context, id string) error {
+	img, err := s.images.FindImageByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	v := viewer(c)
+	if !gallery.CanSee(v, img) {
+		return gallery.Errorf(gallery.ENOTFOUND, "image not found")
+	}
+	if !gallery.CanChange(v, img) {
+		return denied(v)
+	}
+	return nil
 }
 
 func (s *Server) handleGetImage(c echo.Context) error {
@@ -94,6 +139,9 @@ func (s *Server) handleGetImage(c echo.Context) error {
 }
 
 func (s *Server) handlePatchImage(c echo.Context) error {
+	if err := s.authorizeChange(c, c.Param("id")); err != nil {
+		return err
+	}
 	var upd gallery.ImageUpdate
 	if err := s.decodeJSON(c, &upd); err != nil {
 		return err
@@ -106,6 +154,9 @@ func (s *Server) handlePatchImage(c echo.Context) error {
 }
 
 func (s *Server) handleDeleteImage(c echo.Context) error {
+	if err := s.authorizeChange(c, c.Param("id")); err != nil {
+		return err
+	}
 	if err := s.images.DeleteImage(c.Request().Context(), c.Param("id")); err != nil {
 		return err
 	}
@@ -130,6 +181,9 @@ type bulkDeleteResponse struct {
 }
 
 func (s *Server) handleBulkDelete(c echo.Context) error {
+	if _, err := requireUser(c); err != nil {
+		return err
+	}
 	var req bulkDeleteRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
@@ -146,7 +200,11 @@ func (s *Server) handleBulkDelete(c echo.Context) error {
 			continue
 		}
 		seen[id] = true
-		if err := s.images.DeleteImage(c.Request().Context(), id); err != nil {
+		err := s.authorizeChange(c, id)
+		if err == nil {
+			err = s.images.DeleteImage(c.Request().Context(), id)
+		}
+		if err != nil {
 			if gallery.ErrorCode(err) == gallery.EINTERNAL {
 				return err
 			}

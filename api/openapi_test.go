@@ -39,7 +39,7 @@ func TestOpenAPI_MatchesRoutes(t *testing.T) {
 			documented[strings.ToUpper(method)+" "+path] = true
 		}
 	}
-	srv := api.NewServer(api.DefaultConfig(), nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := api.NewServer(api.DefaultConfig(), api.Services{}, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	routed := map[string]bool{}
 	for _, r := range srv.Routes() {
 		routed[r] = true

@@ -12,11 +12,13 @@ import (
 	"testing"
 
 	"imagerepo/api"
+	"imagerepo/gallery"
 )
 
 // scenario is one request against the seeded server and what must come back.
 type scenario struct {
 	name        string
+	as          string // who asks: an account name, "-" for anonymous, "" for the table's default
 	method, url string
 	header      http.Header
 	body        func(t *testing.T) (io.Reader, string) // body and its Content-Type
@@ -34,12 +36,18 @@ func formBody(parts ...part) func(*testing.T) (io.Reader, string) {
 	return func(t *testing.T) (io.Reader, string) { return multipartBody(t, parts) }
 }
 
-func run(t *testing.T, ts *testServer, vars map[string]string, scenarios []scenario) {
+func run(t *testing.T, ts *testServer, vars map[string]string, as string, scenarios []scenario) {
 	t.Helper()
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			var body io.Reader
-			h := http.Header{}
+			who := as
+			if sc.as == "-" {
+				who = ""
+			} else if sc.as != "" {
+				who = sc.as
+			}
+			h := ts.as(who)
 			for k, v := range sc.header {
 				for _, x := range v {
 					h.Add(k, expand(x, vars))
@@ -92,18 +100,20 @@ func TestRoutes_Upload(t *testing.T) {
 	ts := newTestServer(t, func(c *api.Config) {
 		c.MaxFileBytes = 256 << 10
 		c.MaxFiles = 3
-	})
+	}).withAccounts(t)
 	red := pngBytes(t, 40, 30, color.RGBA{200, 0, 0, 255})
-	existing := ts.upload(t, part{"file", "existing.png", pngBytes(t, 8, 8, color.White)})
+	existing := ts.upload(t, "alice", part{"file", "existing.png", pngBytes(t, 8, 8, color.White)})
 	vars := map[string]string{"existing": existing.Images[0].ID}
 	big := append(pngBytes(t, 4, 4, color.Black), make([]byte, 300<<10)...)
 	huge := pngHeader(t, 20000, 20000)
 	truncated := red[:len(red)/2]
 
-	run(t, ts, vars, []scenario{
+	run(t, ts, vars, "alice", []scenario{
+		{name: "anonymous upload is 401", as: "-", method: "POST", url: "/api/images",
+			body: formBody(part{"file", "a.png", red}), wantStatus: 401},
 		{name: "one PNG, title from file name", method: "POST", url: "/api/images",
 			body:       formBody(part{"file", "Red Square.png", red}),
-			wantStatus: 201, wantContent: []string{`"title":"Red Square"`, `"content_type":"image/png"`, `"width":40`, `"height":30`, `"filename":"Red Square.png"`, `"failed":[]`, `"file":"/api/images/`}},
+			wantStatus: 201, wantContent: []string{`"title":"Red Square"`, `"content_type":"image/png"`, `"width":40`, `"height":30`, `"filename":"Red Square.png"`, `"failed":[]`, `"owner":"alice"`, `"visibility":"private"`, `"file":"/api/images/`}},
 		{name: "two files and fields after them", method: "POST", url: "/api/images",
 			body: formBody(part{"file", "a.jpg", jpegBytes(t, 16, 9, color.RGBA{0, 0, 200, 255})}, part{"file", "b.png", pngBytes(t, 3, 5, color.RGBA{0, 200, 0, 255})},
 				part{"title", "", []byte("Holiday")}, part{"description", "", []byte("At the sea")}, part{"tags", "", []byte("beach, sun,,beach")}),
@@ -111,6 +121,9 @@ func TestRoutes_Upload(t *testing.T) {
 		{name: "same bytes again is a duplicate", method: "POST", url: "/api/images",
 			body:       formBody(part{"file", "again.png", pngBytes(t, 8, 8, color.White)}),
 			wantStatus: 201, wantContent: []string{`"id":"{existing}"`, `"duplicate":true`}},
+		{name: "same bytes from another owner are their own image", as: "bob", method: "POST", url: "/api/images",
+			body:       formBody(part{"file", "again.png", pngBytes(t, 8, 8, color.White)}),
+			wantStatus: 201, wantContent: []string{`"owner":"bob"`}, wantNot: []string{`"id":"{existing}"`, `"duplicate"`}},
 		{name: "path in file name is dropped", method: "POST", url: "/api/images",
 			body:       formBody(part{"file", `../../etc\passwd.gif.png`, pngBytes(t, 2, 2, color.Black)}),
 			wantStatus: 201, wantContent: []string{`"filename":"passwd.gif.png"`}, wantNot: []string{"etc"}},
@@ -172,19 +185,19 @@ func pngHeader(t *testing.T, w, h int) []byte {
 }
 
 func TestRoutes_Images(t *testing.T) {
-	ts := newTestServer(t, nil)
+	ts := newTestServer(t, func(c *api.Config) { c.DefaultVisibility = gallery.Public }).withAccounts(t)
 	blue := pngBytes(t, 10, 10, color.RGBA{0, 0, 255, 255})
-	first := ts.upload(t, part{"file", "first.png", pngBytes(t, 10, 10, color.Black)}, part{"tags", "", []byte("cats")}).Images[0]
-	second := ts.upload(t, part{"file", "second.png", blue}, part{"tags", "", []byte("Dogs")}).Images[0]
-	third := ts.upload(t, part{"file", "Café über.png", pngBytes(t, 12, 10, color.White)}).Images[0]
-	gone := ts.upload(t, part{"file", "gone.png", pngBytes(t, 4, 4, color.Black)}).Images[0]
-	bulk := ts.upload(t, part{"file", "bulk.png", pngBytes(t, 5, 4, color.Black)}).Images[0]
+	first := ts.upload(t, "alice", part{"file", "first.png", pngBytes(t, 10, 10, color.Black)}, part{"tags", "", []byte("cats")}).Images[0]
+	second := ts.upload(t, "alice", part{"file", "second.png", blue}, part{"tags", "", []byte("Dogs")}).Images[0]
+	third := ts.upload(t, "alice", part{"file", "Café über.png", pngBytes(t, 12, 10, color.White)}).Images[0]
+	gone := ts.upload(t, "alice", part{"file", "gone.png", pngBytes(t, 4, 4, color.Black)}).Images[0]
+	bulk := ts.upload(t, "alice", part{"file", "bulk.png", pngBytes(t, 5, 4, color.Black)}).Images[0]
 	sum := sha256.Sum256(blue)
 	vars := map[string]string{
 		"first": first.ID, "second": second.ID, "third": third.ID, "gone": gone.ID, "bulk": bulk.ID,
 		"sha": hex.EncodeToString(sum[:]), "missing": "0000000000000000000000000a",
 	}
-	run(t, ts, vars, []scenario{
+	run(t, ts, vars, "alice", []scenario{
 		{name: "list newest first", method: "GET", url: "/api/images?limit=2",
 			wantStatus: 200, wantContent: []string{`"id":"{bulk}"`, `"id":"{gone}"`, `"next":"{gone}"`}, wantNot: []string{`"id":"{third}"`}},
 		{name: "next page from the cursor", method: "GET", url: "/api/images?limit=2&cursor={gone}",
@@ -262,7 +275,7 @@ func TestRoutes_Images(t *testing.T) {
 		{name: "UI index with a CSP", method: "GET", url: "/", wantStatus: 200, wantContent: []string{"<title>imagerepo"},
 			wantHeader: map[string]string{"X-Content-Type-Options": "nosniff"}},
 		{name: "UI path escape is 404", method: "GET", url: "/..%2f..%2fgo.mod", wantStatus: 404},
-		{name: "cross-site delete is 403", method: "DELETE", url: "/api/images/{third}",
+		{name: "cross-site delete is 403", as: "-", method: "DELETE", url: "/api/images/{third}",
 			header: http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}}, wantStatus: 403},
 		{name: "cross-site delete left the image", method: "GET", url: "/api/images/{third}", wantStatus: 200},
 		{name: "OpenAPI document", method: "GET", url: "/api/openapi.json", wantStatus: 200, wantContent: []string{`"openapi"`}},

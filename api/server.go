@@ -45,6 +45,22 @@ type Config struct {
 	TransferTimeout time.Duration // read deadline of uploads, write deadline of downloads
 	ShutdownTimeout time.Duration // how long Close lets requests in flight finish
 	Version         string
+
+	OpenRegistration  bool               // anyone may create a (non-admin) account
+	DefaultVisibility gallery.Visibility // of uploads that do not say
+	SessionTTL        time.Duration      // how long a sign-in lasts
+	TrustedProxies    []*net.IPNet       // whose X-Forwarded-For and -Proto are believed
+	SignInFailures    int                // failed sign-ins per account (and 4× per address) per window
+	SignInWindow      time.Duration
+}
+
+// Services are what the routes act on; main.go builds them.
+type Services struct {
+	Images   gallery.ImageService
+	Users    gallery.UserService
+	Sessions gallery.SessionService
+	Tokens   gallery.TokenService
+	Search   gallery.SearchService // nil: ?q= is refused
 }
 
 // DefaultConfig returns the defaults every flag starts from.
@@ -56,15 +72,27 @@ func DefaultConfig() Config {
 		RequestTimeout:  30 * time.Second,
 		TransferTimeout: 30 * time.Minute,
 		ShutdownTimeout: 30 * time.Second,
+
+		DefaultVisibility: gallery.Private,
+		SessionTTL:        30 * 24 * time.Hour,
+		SignInFailures:    5,
+		SignInWindow:      15 * time.Minute,
 	}
 }
 
 // Server is the HTTP server: routes bound to the services.
 type Server struct {
-	cfg     Config
-	images  gallery.ImageService
-	decoder Decoder
-	logger  *slog.Logger
+	cfg      Config
+	images   gallery.ImageService
+	users    gallery.UserService
+	sessions gallery.SessionService
+	tokens   gallery.TokenService
+	search   gallery.SearchService
+	decoder  Decoder
+	logger   *slog.Logger
+
+	// throttles[0] counts failed sign-ins per account, [1] per address.
+	throttles [2]*throttle
 
 	echo   *echo.Echo
 	server *http.Server
@@ -72,15 +100,26 @@ type Server struct {
 }
 
 // NewServer builds the routes. ui is the embedded frontend served at /.
-func NewServer(cfg Config, images gallery.ImageService, decoder Decoder, ui fs.FS, logger *slog.Logger) *Server {
+func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, images: images, decoder: decoder, logger: logger}
+	s := &Server{cfg: cfg, images: svc.Images, users: svc.Users, sessions: svc.Sessions, tokens: svc.Tokens,
+		search: svc.Search, decoder: decoder, logger: logger}
+	s.throttles[0] = newThrottle(cfg.SignInFailures, cfg.SignInWindow)
+	s.throttles[1] = newThrottle(4*cfg.SignInFailures, cfg.SignInWindow)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(s.recoverPanic, securityHeaders, s.deadlines)
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
+	e.Use(s.recoverPanic, securityHeaders, s.deadlines, s.authenticate)
 
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/api/openapi.json", handleOpenAPI)
@@ -92,6 +131,18 @@ func NewServer(cfg Config, images gallery.ImageService, decoder Decoder, ui fs.F
 	e.DELETE("/api/images/:id", s.handleDeleteImage)
 	e.GET("/api/images/:id/file", s.handleFile)
 	e.HEAD("/api/images/:id/file", s.handleFile)
+
+	e.GET("/api/setup", s.handleSetup)
+	e.POST("/api/users", s.handleCreateUser)
+	e.GET("/api/users", s.handleListUsers)
+	e.PATCH("/api/users/:username", s.handlePatchUser)
+	e.POST("/api/session", s.handleSignIn)
+	e.DELETE("/api/session", s.handleSignOut)
+	e.GET("/api/me", s.handleMe)
+	e.POST("/api/me/password", s.handleChangePassword)
+	e.POST("/api/tokens", s.handleCreateToken)
+	e.GET("/api/tokens", s.handleListTokens)
+	e.DELETE("/api/tokens/:id", s.handleDeleteToken)
 	s.routeUI(e, ui)
 	s.echo = e
 
@@ -99,8 +150,17 @@ func NewServer(cfg Config, images gallery.ImageService, decoder Decoder, ui fs.F
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeErrorJSON(w, gallery.Errorf(gallery.EFORBIDDEN, "cross-origin request refused"))
 	}))
+	protected := protect.Handler(e)
 	s.server = &http.Server{
-		Handler:           protect.Handler(e),
+		// Requests with a bearer token carry no ambient credentials, so a
+		// cross-site page cannot forge them: they skip the origin check.
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
+				e.ServeHTTP(w, r)
+				return
+			}
+			protected.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

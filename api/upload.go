@@ -52,6 +52,10 @@ type uploadResponse struct {
 }
 
 func (s *Server) handleUpload(c echo.Context) error {
+	owner, err := requireUser(c)
+	if err != nil {
+		return err
+	}
 	s.extendDeadlines(c, s.cfg.TransferTimeout, s.cfg.RequestTimeout)
 	form, err := s.readUploadForm(c)
 	if form != nil {
@@ -67,6 +71,10 @@ func (s *Server) handleUpload(c echo.Context) error {
 		Description: form.description,
 		Tags:        gallery.SplitTags(form.tags),
 		Visibility:  gallery.Visibility(strings.TrimSpace(form.visibility)),
+		Owner:       owner.Username,
+	}
+	if tmpl.Visibility == "" {
+		tmpl.Visibility = s.cfg.DefaultVisibility
 	}
 	if err := tmpl.Validate(); err != nil {
 		return err
