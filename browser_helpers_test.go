@@ -12,6 +12,7 @@ import (
 	"math"
 	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,12 +49,16 @@ func findChromium(t *testing.T) string {
 }
 
 // runBrowserServer starts imagerepo on a free port with a fresh data dir and
-// stops it when the test ends.
-func runBrowserServer(t *testing.T) *Main {
+// stops it when the test ends. configure, when given, changes the config
+// before the start.
+func runBrowserServer(t *testing.T, configure ...func(*Config)) *Main {
 	t.Helper()
 	m := NewMain()
 	m.Config.Addr = "127.0.0.1:0"
 	m.Config.DataDir = t.TempDir()
+	for _, f := range configure {
+		f(&m.Config)
+	}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("starting imagerepo: %v", err)
 	}
@@ -73,19 +78,26 @@ type browserConsole struct {
 	flushed  chan struct{} // receives when the reader sees browserConsoleFlush
 	mu       sync.Mutex
 	problems []string
-	expected []string // substrings of problems a test causes on purpose
+	expected [][]string // problems a test causes on purpose: each holds all of one entry's substrings
 }
 
 // browserConsoleFlush is logged by check: messages arrive in order, so once
 // the reader sees it, it has seen everything the page said before.
 const browserConsoleFlush = "imagerepo-browser-test: console flush"
 
-// expect makes check accept problems that contain substr, such as the
-// browser's log line for a 404 that a test asks for.
-func (c *browserConsole) expect(substr string) {
+// expect makes check accept problems that contain every one of substrs,
+// such as the browser's log line for a 404 that a test asks for.
+func (c *browserConsole) expect(substrs ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.expected = append(c.expected, substr)
+	c.expected = append(c.expected, substrs)
+}
+
+// expectStatus accepts the browser's log line for a response with that
+// status from a URL that contains path, and nothing broader: the same path
+// with another status, or another path, is still a problem.
+func (c *browserConsole) expectStatus(status int, path string) {
+	c.expect(fmt.Sprintf("status of %d ", status), path)
 }
 
 func (c *browserConsole) add(m chromedp.ConsoleMessage) {
@@ -125,12 +137,21 @@ func (c *browserConsole) check(t *testing.T) {
 problems:
 	for _, p := range c.problems {
 		for _, e := range c.expected {
-			if strings.Contains(p, e) {
+			if containsAll(p, e) {
 				continue problems
 			}
 		}
 		t.Errorf("browser console: %s", p)
 	}
+}
+
+func containsAll(s string, substrs []string) bool {
+	for _, sub := range substrs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }
 
 // browserCSPWatch makes a CSP violation loud even where Chromium reports it only to
@@ -167,7 +188,23 @@ func newBrowserTab(t *testing.T, width, height int, opts ...chromedp.EmulateView
 	t.Cleanup(cancelAlloc)
 	tab, cancelTab := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancelTab)
+	return tab, watchBrowserTab(t, tab, width, height, opts...)
+}
 
+// newIsolatedTab opens a tab in a new browser context of the browser that
+// runs tab: it shares no cookies, storage or cache with it, as a second
+// visitor on another computer would. tab must have run already.
+func newIsolatedTab(t *testing.T, tab context.Context, width, height int) (context.Context, *browserConsole) {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(tab, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	return ctx, watchBrowserTab(t, ctx, width, height)
+}
+
+// watchBrowserTab starts recording the console of tab, makes CSP violations
+// loud, and sets its viewport.
+func watchBrowserTab(t *testing.T, tab context.Context, width, height int, opts ...chromedp.EmulateViewportOption) *browserConsole {
+	t.Helper()
 	console := &browserConsole{tab: tab, flushed: make(chan struct{}, 1)}
 	messages := chromedp.Console(tab) // starts the browser and subscribes
 	go func() {
@@ -188,7 +225,7 @@ func newBrowserTab(t *testing.T, width, height int, opts ...chromedp.EmulateView
 	if err != nil {
 		t.Fatalf("starting Chromium: %v", err)
 	}
-	return tab, console
+	return console
 }
 
 // browserDropFiles drags files from outside the browser and drops them at
@@ -323,36 +360,107 @@ func jsQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
 }
 
+// The accounts the browser tests use.
+const (
+	browserAdmin         = "admin"
+	browserAdminPassword = "correct horse battery staple"
+)
+
 // browserAPIImage is the part of the image document the browser tests check.
 type browserAPIImage struct {
-	ID    string   `json:"id"`
-	Title string   `json:"title"`
-	Tags  []string `json:"tags"`
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Tags       []string `json:"tags"`
+	Owner      string   `json:"owner"`
+	Visibility string   `json:"visibility"`
 }
 
-func browserAPIGet(t *testing.T, m *Main, id string) (browserAPIImage, int) {
+// browserAPI calls the API as a script would (no Origin header): signed in
+// through its cookie jar, with a bearer token, or anonymously.
+type browserAPI struct {
+	m      *Main
+	client *http.Client
+	bearer string
+}
+
+func browserAnonymous(m *Main) *browserAPI {
+	return &browserAPI{m: m, client: &http.Client{}}
+}
+
+func browserBearer(m *Main, token string) *browserAPI {
+	return &browserAPI{m: m, client: &http.Client{}, bearer: token}
+}
+
+// browserAPISignIn signs in through POST /api/session and returns a client
+// that carries the session cookie.
+func browserAPISignIn(t *testing.T, m *Main, username, password string) *browserAPI {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &browserAPI{m: m, client: &http.Client{Jar: jar}}
+	if status := api.signIn(t, username, password); status != http.StatusOK {
+		t.Fatalf("POST /api/session as %s = %d, want 200", username, status)
+	}
+	return api
+}
+
+// signIn tries a sign-in and returns the status.
+func (api *browserAPI) signIn(t *testing.T, username, password string) int {
+	t.Helper()
+	var me struct{}
+	return api.json(t, http.MethodPost, "/api/session", map[string]string{"username": username, "password": password}, &me)
+}
+
+// browserAPICreateAdmin makes the first account, the admin, anonymously
+// through the API, as on a fresh install.
+func browserAPICreateAdmin(t *testing.T, m *Main) {
+	t.Helper()
+	var u struct {
+		Role string `json:"role"`
+	}
+	body := map[string]string{"username": browserAdmin, "password": browserAdminPassword}
+	if status := browserAnonymous(m).json(t, http.MethodPost, "/api/users", body, &u); status != http.StatusCreated || u.Role != "admin" {
+		t.Fatalf("POST /api/users on a fresh install = %d, role %q; want 201, admin", status, u.Role)
+	}
+}
+
+// me returns who the API says the client is, and the status.
+func (api *browserAPI) me(t *testing.T) (string, int) {
+	t.Helper()
+	var u struct {
+		Username string `json:"username"`
+	}
+	status := api.json(t, http.MethodGet, "/api/me", nil, &u)
+	return u.Username, status
+}
+
+func (api *browserAPI) get(t *testing.T, id string) (browserAPIImage, int) {
 	t.Helper()
 	var doc browserAPIImage
-	status := browserAPIJSON(t, http.MethodGet, m.URL()+"/api/images/"+id, nil, "", &doc)
+	status := api.json(t, http.MethodGet, "/api/images/"+id, nil, &doc)
 	return doc, status
 }
 
-func browserAPIList(t *testing.T, m *Main) []browserAPIImage {
+func (api *browserAPI) list(t *testing.T) []browserAPIImage {
 	t.Helper()
 	var page struct {
 		Images []browserAPIImage `json:"images"`
 	}
-	if status := browserAPIJSON(t, http.MethodGet, m.URL()+"/api/images?limit=200", nil, "", &page); status != http.StatusOK {
+	if status := api.json(t, http.MethodGet, "/api/images?limit=200", nil, &page); status != http.StatusOK {
 		t.Fatalf("GET /api/images = %d, want 200", status)
 	}
 	return page.Images
 }
 
-// browserAPIUpload uploads a generated landscape as name and returns its id.
-func browserAPIUpload(t *testing.T, m *Main, name string, n int) string {
+// upload uploads a generated landscape as name with that visibility and
+// returns its id.
+func (api *browserAPI) upload(t *testing.T, name string, n int, visibility string) string {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
+	mw.WriteField("visibility", visibility)
 	fw, err := mw.CreateFormFile("file", name)
 	if err != nil {
 		t.Fatal(err)
@@ -366,17 +474,32 @@ func browserAPIUpload(t *testing.T, m *Main, name string, n int) string {
 	var res struct {
 		Images []browserAPIImage `json:"images"`
 	}
-	status := browserAPIJSON(t, http.MethodPost, m.URL()+"/api/images", &body, mw.FormDataContentType(), &res)
+	status := api.do(t, http.MethodPost, "/api/images", &body, mw.FormDataContentType(), &res)
 	if status != http.StatusCreated || len(res.Images) != 1 {
 		t.Fatalf("POST /api/images = %d with %d images, want 201 with 1", status, len(res.Images))
 	}
 	return res.Images[0].ID
 }
 
-// browserAPIJSON sends a request as a script would (no Origin) and decodes a
-// successful JSON answer into v. It returns the status.
-func browserAPIJSON(t *testing.T, method, url string, body io.Reader, contentType string, v any) int {
+// json sends body (when not nil) as JSON and decodes a successful JSON
+// answer into v. It returns the status.
+func (api *browserAPI) json(t *testing.T, method, path string, body, v any) int {
 	t.Helper()
+	if body == nil {
+		return api.do(t, method, path, nil, "", v)
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api.do(t, method, path, bytes.NewReader(data), "application/json", v)
+}
+
+// do sends a request and decodes a successful JSON answer into v. It
+// returns the status.
+func (api *browserAPI) do(t *testing.T, method, path string, body io.Reader, contentType string, v any) int {
+	t.Helper()
+	url := api.m.URL() + path
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
@@ -384,7 +507,10 @@ func browserAPIJSON(t *testing.T, method, url string, body io.Reader, contentTyp
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	res, err := http.DefaultClient.Do(req)
+	if api.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+api.bearer)
+	}
+	res, err := api.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
@@ -393,10 +519,56 @@ func browserAPIJSON(t *testing.T, method, url string, body io.Reader, contentTyp
 	if err != nil {
 		t.Fatalf("%s %s: reading the answer: %v", method, url, err)
 	}
-	if res.StatusCode < 300 {
+	if res.StatusCode < 300 && res.StatusCode != http.StatusNoContent && v != nil {
 		if err := json.Unmarshal(data, v); err != nil {
 			t.Fatalf("%s %s: decoding %q: %v", method, url, data, err)
 		}
 	}
 	return res.StatusCode
+}
+
+// browserSignIn signs in through the sign-in view and waits until the
+// header shows the account. The page first loads signed out, and the
+// browser logs the 401 of its GET /api/me: console accepts that.
+func browserSignIn(t *testing.T, ctx context.Context, console *browserConsole, m *Main, username, password string) {
+	t.Helper()
+	console.expectStatus(http.StatusUnauthorized, "/api/me")
+	browserDo(t, ctx, "opening the sign-in view",
+		chromedp.Navigate(m.URL()+"/#/signin"),
+		chromedp.WaitVisible(chromedp.CSS(`#signin-form`)),
+	)
+	browserFillSignIn(t, ctx, username, password)
+	browserWait(t, ctx, "the signed-in header",
+		`location.hash === '#/' && document.querySelector('[data-testid=account-name]')?.textContent === `+jsQuote(username),
+		`location.hash + ' ' + document.querySelector('main').innerText`)
+}
+
+// browserFillSignIn fills in and sends the sign-in form on screen.
+func browserFillSignIn(t *testing.T, ctx context.Context, username, password string) {
+	t.Helper()
+	browserDo(t, ctx, "signing in as "+username,
+		chromedp.SendKeys(chromedp.CSS(`#signin-username`), username),
+		chromedp.SendKeys(chromedp.CSS(`#signin-password`), password),
+		chromedp.Click(chromedp.CSS(`#signin-submit`), chromedp.NodeVisible),
+	)
+}
+
+// browserStartSignedIn makes the admin through the API on the fresh server,
+// signs in as the admin through the UI, and returns an API client signed
+// in as the admin too.
+func browserStartSignedIn(t *testing.T, ctx context.Context, console *browserConsole, m *Main) *browserAPI {
+	t.Helper()
+	browserAPICreateAdmin(t, m)
+	browserSignIn(t, ctx, console, m, browserAdmin, browserAdminPassword)
+	return browserAPISignIn(t, m, browserAdmin, browserAdminPassword)
+}
+
+// browserOpenMenu opens the account menu and follows its item id.
+func browserOpenMenu(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	browserDo(t, ctx, "choosing "+id+" in the account menu",
+		chromedp.Click(chromedp.CSS(`#account-button`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#account-menu`)),
+		chromedp.Click(chromedp.CSS(`#`+id), chromedp.NodeVisible),
+	)
 }

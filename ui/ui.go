@@ -1,7 +1,8 @@
 // Package ui holds the embedded web frontend.
 //
 // The frontend is plain HTML, CSS and JavaScript modules with no build step.
-// It routes on the URL fragment (#/, #/upload, #/image/{id}), so the server
+// It routes on the URL fragment (#/, #/mine, #/upload, #/image/{id}, #/setup,
+// #/signin, #/tokens, #/password, #/admin, ...), so the server
 // only ever serves the static files below and the JSON API.
 package ui
 

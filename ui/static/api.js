@@ -30,7 +30,9 @@ function errorFrom(status, body) {
   return new ApiError(status, 'http_' + status, `The server answered with status ${status}.`);
 }
 
-async function request(method, path, { body, signal } = {}) {
+// request sends one JSON API call and resolves with the decoded answer
+// (null for 204).
+export async function request(method, path, { body, signal } = {}) {
   const init = { method, headers: { Accept: 'application/json' }, signal };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -53,10 +55,12 @@ function imagePath(id) {
   return '/api/images/' + encodeURIComponent(id);
 }
 
-// listImages fetches one page, newest first: {images, next}.
-export function listImages({ limit = 48, cursor = '', signal } = {}) {
+// listImages fetches one page, newest first: {images, next}. owner keeps
+// one account's images only.
+export function listImages({ limit = 48, cursor = '', owner = '', signal } = {}) {
   const q = new URLSearchParams({ limit: String(limit) });
   if (cursor) q.set('cursor', cursor);
+  if (owner) q.set('owner', owner);
   return request('GET', '/api/images?' + q, { signal });
 }
 
@@ -64,7 +68,7 @@ export function getImage(id, { signal } = {}) {
   return request('GET', imagePath(id), { signal });
 }
 
-// updateImage sends a partial update {title?, description?, tags?}.
+// updateImage sends a partial update {title?, description?, tags?, visibility?}.
 export function updateImage(id, changes) {
   return request('PATCH', imagePath(id), { body: changes });
 }
@@ -74,7 +78,7 @@ export function deleteImage(id) {
 }
 
 // uploadImage posts one file with XMLHttpRequest, whose upload progress
-// fetch cannot report. fields: {title, description, tags}. It returns
+// fetch cannot report. fields: {title, description, tags, visibility}. It returns
 // {promise, abort}; the promise resolves with the 201 body.
 export function uploadImage(file, fields, onProgress) {
   const xhr = new XMLHttpRequest();

@@ -1,37 +1,80 @@
-// The router: the URL fragment picks a view (#/, #/upload, #/image/{id}),
-// so the server only ever serves these static files. Each view renders
-// into <main> and returns a cleanup function; its AbortSignal fires when
-// you navigate away, so late answers never draw over the next view.
+// The router: the URL fragment picks a view (#/, #/mine, #/upload,
+// #/image/{id}, #/signin, #/tokens, ...), so the server only ever serves
+// these static files. Each view renders into <main> and returns a cleanup
+// function; its AbortSignal fires when you navigate away, so late answers
+// never draw over the next view.
+//
+// Who may see a view is decided here: on a fresh install every address
+// shows the first-run form; views that need an account show the sign-in
+// form in their place; the admin page needs an admin. The server checks
+// every request again; this only keeps people from dead ends.
 
+import { renderAdmin } from './admin.js';
 import { h, icon } from './dom.js';
 import { renderGrid } from './grid.js';
+import { markCurrent, renderHeader } from './header.js';
 import { renderImage } from './image.js';
-import { receiveFiles, renderUpload } from './upload.js';
+import { resetListing } from './listing.js';
+import { renderPassword } from './password.js';
+import { isAdmin, loadSession, onSessionChange, session } from './session.js';
+import { renderSetup } from './setup.js';
+import { renderRegister, renderSignIn } from './signin.js';
+import { renderTokens } from './tokens.js';
+import { forgetUploads, receiveFiles, renderUpload } from './upload.js';
 
 const main = document.getElementById('main');
-const navUpload = document.getElementById('nav-upload');
 let current = null; // {controller, cleanup}
 let firstRoute = true;
 
+// Views that need an account say why in the sign-in form they show instead.
+const ROUTES = {
+  '/': { view: 'grid', render: renderGrid, mine: false },
+  '/mine': { view: 'mine', render: renderGrid, mine: true, signIn: 'Sign in to see your images.' },
+  '/upload': { view: 'upload', render: renderUpload, signIn: 'Sign in to upload images.' },
+  '/signin': { view: 'signin', render: renderSignIn, anonymousOnly: true },
+  '/register': { view: 'register', render: renderRegister, anonymousOnly: true },
+  '/setup': { view: 'setup', render: renderSetup },
+  '/tokens': { view: 'tokens', render: renderTokens, signIn: 'Sign in to manage your API tokens.' },
+  '/password': { view: 'password', render: renderPassword, signIn: 'Sign in to change your password.' },
+  '/admin': { view: 'admin', render: renderAdmin, signIn: 'Sign in as an admin to manage accounts.', admin: true },
+};
+
 function parse(hash) {
-  const path = hash.replace(/^#/, '') || '/';
-  if (path === '/') return { view: 'grid', render: renderGrid };
-  if (path === '/upload') return { view: 'upload', render: renderUpload };
+  const [path, query] = (hash.replace(/^#/, '') || '/').split('?', 2);
+  // #/signin?next=#/image/ID comes back to the image after signing in.
+  const next = new URLSearchParams(query || '').get('next') || '';
+  if (Object.hasOwn(ROUTES, path)) return { ...ROUTES[path], next: next.startsWith('#/') ? next : '' };
   const m = /^\/image\/([^/?#]+)$/.exec(path);
   if (m) return { view: 'image', render: renderImage, id: decodeURIComponent(m[1]) };
   return { view: 'missing', render: renderMissing };
 }
 
+// guard returns the route to draw for r, or null after redirecting.
+function guard(r) {
+  if (session.needsAdmin) {
+    if (r.view === 'setup') return r;
+    location.replace('#/setup');
+    return null;
+  }
+  if ((r.view === 'setup' || r.anonymousOnly) && session.user) {
+    location.replace(r.next || '#/');
+    return null;
+  }
+  if (r.signIn && !session.user) return { view: 'signin', render: renderSignIn, prompt: r.signIn, guarded: r.view };
+  if (r.admin && !isAdmin()) return { view: 'forbidden', render: renderForbidden };
+  return r;
+}
+
 function route() {
+  const r = guard(parse(location.hash));
+  if (!r) return; // the hashchange of the redirect routes again
   if (current) {
     current.controller.abort();
     if (current.cleanup) current.cleanup();
     current = null;
   }
-  const r = parse(location.hash);
-  document.body.dataset.view = r.view;
-  if (r.view === 'upload') navUpload.setAttribute('aria-current', 'page');
-  else navUpload.removeAttribute('aria-current');
+  document.body.dataset.view = r.guarded || r.view;
+  markCurrent(location.hash || '#/');
   main.replaceChildren();
   window.scrollTo(0, 0);
   const controller = new AbortController();
@@ -52,6 +95,26 @@ function renderMissing(el) {
     h('p', { class: 'empty-text', text: 'There is nothing at this address.' }),
     h('a', { class: 'button primary', href: '#/' }, icon('back'), 'Back to all images')));
 }
+
+function renderForbidden(el) {
+  document.title = 'Admins only · imagerepo';
+  el.append(h('div', { class: 'empty-state', 'data-testid': 'forbidden' },
+    h('div', { class: 'empty-art' }, icon('shield', 'icon-xl')),
+    h('h1', { class: 'empty-title', text: 'Admins only' }),
+    h('p', { class: 'empty-text', text: 'Only an admin of this imagerepo can manage accounts.' }),
+    h('a', { class: 'button primary', href: '#/' }, icon('back'), 'Back to all images')));
+}
+
+// A sign-in or sign-out changes what every view shows: redraw the header,
+// forget the images loaded for the previous account, and draw the view
+// again (or go where the change asks).
+onSessionChange((next) => {
+  resetListing();
+  if (!session.user) forgetUploads();
+  renderHeader();
+  if (next && location.hash !== next) location.hash = next;
+  else route();
+});
 
 // Files dropped anywhere go to the upload view. The overlay says so, except
 // on the upload view, whose drop zone says it already.
@@ -84,5 +147,19 @@ document.addEventListener('drop', (e) => {
   receiveFiles(e.dataTransfer.files);
 });
 
-window.addEventListener('hashchange', route);
-route();
+// start learns who is signed in before drawing anything.
+async function start() {
+  try {
+    await loadSession();
+  } catch (err) {
+    main.replaceChildren(h('div', { class: 'empty-state', role: 'alert', 'data-testid': 'start-error' },
+      h('h1', { class: 'empty-title', text: 'Could not reach imagerepo' }),
+      h('p', { class: 'empty-text', text: err.message }),
+      h('button', { type: 'button', class: 'button primary', on: { click: start } }, icon('retry'), 'Try again')));
+    return;
+  }
+  renderHeader();
+  window.addEventListener('hashchange', route);
+  route();
+}
+start();

@@ -1,10 +1,13 @@
-// The image view: the image large, its details, download, edit and delete.
+// The image view: the image large, its details, download, and for its
+// owner and admins edit (with the public/private choice) and delete.
 // Left and right arrows step through the grid's order; Escape goes back.
 
 import { ApiError, deleteImage, getImage, updateImage } from './api.js';
 import { h, icon } from './dom.js';
 import { formatBytes, formatDate, parseTags } from './format.js';
 import { listing, neighbours, removeFromListing, replaceInListing } from './listing.js';
+import { canChange, session } from './session.js';
+import { visibilityBadge, visibilityChoice } from './visibility.js';
 
 export function renderImage(main, { id }, signal) {
   document.title = 'Image · imagerepo';
@@ -39,15 +42,18 @@ function showImage(main, initial) {
   const stage = h('figure', { class: 'image-stage' }, picture);
 
   const titleEl = h('h1', { class: 'image-title', id: 'image-title', 'data-testid': 'image-title' });
+  const badgeEl = h('div', { class: 'image-badges', id: 'image-visibility', 'data-testid': 'image-visibility' });
   const descEl = h('p', { class: 'image-description', id: 'image-description', 'data-testid': 'image-description' });
   const tagsEl = h('ul', { class: 'tags', id: 'image-tags', 'aria-label': 'Tags', 'data-testid': 'image-tags' });
   const meta = h('dl', { class: 'meta', id: 'image-meta' });
   const download = h('a', { class: 'button primary wide', id: 'download-link', 'data-testid': 'download-link' }, icon('download'), 'Download');
   const editButton = h('button', { type: 'button', class: 'button', id: 'edit-button', 'data-testid': 'edit-button' }, icon('edit'), 'Edit');
   const deleteButton = h('button', { type: 'button', class: 'button danger-ghost', id: 'delete-button', 'data-testid': 'delete-button' }, icon('trash'), 'Delete');
+  // Only the owner and admins may change an image; the server enforces it.
+  const mayChange = canChange(doc);
   const details = h('div', { class: 'image-details', id: 'image-details' },
-    titleEl, descEl, tagsEl, meta,
-    h('div', { class: 'image-actions' }, download, editButton, deleteButton));
+    badgeEl, titleEl, descEl, tagsEl, meta,
+    h('div', { class: 'image-actions' }, download, mayChange ? [editButton, deleteButton] : null));
   const notice = h('div', { class: 'view-status', id: 'image-status', role: 'status', 'aria-live': 'polite' });
 
   const form = editForm();
@@ -55,7 +61,8 @@ function showImage(main, initial) {
 
   main.append(h('article', { class: 'image-view', 'data-testid': 'image-view', 'data-id': doc.id },
     h('div', { class: 'image-toolbar' },
-      h('a', { class: 'button ghost', href: '#/', id: 'back-link', 'data-testid': 'back-link' }, icon('back'), 'All images'),
+      h('a', { class: 'button ghost', href: listing.route, id: 'back-link', 'data-testid': 'back-link' },
+        icon('back'), listing.route === '#/mine' ? 'My images' : 'All images'),
       h('div', { class: 'image-nav', hidden: !prev && !next },
         navLink(prev, 'prev', 'Previous image'),
         navLink(next, 'next', 'Next image'))),
@@ -81,7 +88,9 @@ function showImage(main, initial) {
     const tags = Array.isArray(doc.tags) ? doc.tags : [];
     tagsEl.replaceChildren(...tags.map((t) => h('li', { class: 'tag', text: t })));
     tagsEl.hidden = tags.length === 0;
+    badgeEl.replaceChildren(visibilityBadge(doc.visibility));
     const rows = [
+      ['Owner', doc.owner],
       ['File name', doc.filename],
       ['Type', doc.content_type],
       ['Dimensions', doc.width && doc.height ? `${doc.width} × ${doc.height} px` : ''],
@@ -101,6 +110,7 @@ function showImage(main, initial) {
     form.title.value = doc.title || '';
     form.description.value = doc.description || '';
     form.tags.value = (doc.tags || []).join(', ');
+    form.visibility.set(doc.visibility);
     form.error.replaceChildren();
     details.hidden = true;
     form.el.hidden = false;
@@ -124,6 +134,7 @@ function showImage(main, initial) {
         title: form.title.value.trim(),
         description: form.description.value.trim(),
         tags: parseTags(form.tags.value),
+        visibility: form.visibility.value(),
       });
       replaceInListing(doc);
       show();
@@ -151,7 +162,7 @@ function showImage(main, initial) {
       await deleteImage(doc.id);
       removeFromListing(doc.id);
       dialog.el.close();
-      location.hash = '#/';
+      location.hash = listing.route;
     } catch (err) {
       dialog.error.replaceChildren(h('p', { class: 'status-line is-error' }, icon('alert'), err.message));
     } finally {
@@ -174,7 +185,7 @@ function showImage(main, initial) {
     let target = '';
     if (e.key === 'ArrowLeft') target = prev ? '#/image/' + encodeURIComponent(prev) : '';
     else if (e.key === 'ArrowRight') target = next ? '#/image/' + encodeURIComponent(next) : '';
-    else if (e.key === 'Escape') target = '#/';
+    else if (e.key === 'Escape') target = listing.route;
     if (target) {
       e.preventDefault();
       location.hash = target;
@@ -202,6 +213,7 @@ function editForm() {
   const tags = h('input', { type: 'text', id: 'edit-tags', name: 'tags', autocomplete: 'off', 'aria-describedby': 'edit-tags-hint', 'data-testid': 'edit-tags' });
   const save = h('button', { type: 'submit', class: 'button primary', id: 'edit-save', 'data-testid': 'edit-save', text: 'Save' });
   const cancel = h('button', { type: 'button', class: 'button ghost', id: 'edit-cancel', 'data-testid': 'edit-cancel', text: 'Cancel' });
+  const visibility = visibilityChoice('edit-visibility', 'private');
   const error = h('div', { class: 'form-error', role: 'alert' });
   const el = h('form', { class: 'edit-form', id: 'edit-form', 'data-testid': 'edit-form', hidden: true, novalidate: true },
     h('h2', { class: 'panel-title', text: 'Edit details' }),
@@ -209,9 +221,10 @@ function editForm() {
     h('div', { class: 'field' }, h('label', { for: 'edit-description', text: 'Description' }), description),
     h('div', { class: 'field' }, h('label', { for: 'edit-tags', text: 'Tags' }), tags,
       h('p', { class: 'hint', id: 'edit-tags-hint', text: 'Separate tags with commas.' })),
+    visibility.el,
     error,
     h('div', { class: 'form-actions' }, save, cancel));
-  return { el, title, description, tags, save, cancel, error };
+  return { el, title, description, tags, visibility, save, cancel, error };
 }
 
 function deleteDialog() {
@@ -232,8 +245,14 @@ function notFound() {
   return h('div', { class: 'empty-state', 'data-testid': 'not-found' },
     h('div', { class: 'empty-art' }, icon('image', 'icon-xl')),
     h('h1', { class: 'empty-title', text: 'Image not found' }),
-    h('p', { class: 'empty-text', text: 'It may have been deleted, or the link is not quite right.' }),
-    h('a', { class: 'button primary', href: '#/' }, icon('back'), 'Back to all images'));
+    h('p', { class: 'empty-text', text: session.user
+      ? 'It may have been deleted, the link is not quite right, or it is someone else\'s private image.'
+      : 'It may have been deleted, the link is not quite right, or it is private. If it is yours, sign in to see it.' }),
+    h('div', { class: 'form-actions' },
+      h('a', { class: 'button primary', href: '#/', 'data-testid': 'not-found-back' }, icon('back'), 'Back to all images'),
+      session.user ? null : h('a', {
+        class: 'button', href: '#/signin?next=' + encodeURIComponent(location.hash), 'data-testid': 'not-found-signin',
+      }, icon('login'), 'Sign in')));
 }
 
 function loadError(err, retry) {

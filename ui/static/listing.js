@@ -1,9 +1,12 @@
 // The image list the grid has loaded so far. The grid renders from it when
 // you come back (keeping your scroll position), and the image view uses it
 // to find the previous and next image. Writes keep it honest: an edit
-// replaces a document, a delete removes it, an upload marks it stale.
+// replaces a document, a delete removes it, an upload marks it stale, and a
+// sign-in or sign-out forgets it (who sees what has changed).
 
 export const listing = {
+  key: '', // which list this is: the grid's route and the account it was loaded for
+  route: '#/', // the grid to go back to
   images: [],
   next: '',
   loaded: false, // at least the first page is in images
@@ -13,6 +16,7 @@ export const listing = {
 
 // reset forgets everything, so the grid loads afresh on its next visit.
 export function resetListing() {
+  listing.key = '';
   listing.images = [];
   listing.next = '';
   listing.loaded = false;

@@ -1,5 +1,6 @@
-// The upload view: pick or drop files, give each a title, and send each as
-// its own request (so each has its own progress bar), a few at a time.
+// The upload view: pick or drop files, give each a title, choose who may
+// see them (private unless you say public), and send each as its own
+// request (so each has its own progress bar), a few at a time.
 //
 // The queue lives in this module rather than in the view, so uploads keep
 // going, and are shown again, when you look elsewhere meanwhile.
@@ -8,11 +9,12 @@ import { uploadImage } from './api.js';
 import { h, icon } from './dom.js';
 import { baseName, formatBytes } from './format.js';
 import { resetListing } from './listing.js';
+import { PRIVATE, visibilityChoice } from './visibility.js';
 
 const CONCURRENCY = 3;
 
 const items = []; // {key, file, title, state, loaded, total, message, image, preview, row}
-const shared = { description: '', tags: '' };
+const shared = { description: '', tags: '', visibility: PRIVATE };
 let nextKey = 1;
 let running = 0;
 let incoming = []; // files dropped elsewhere, waiting for the view
@@ -31,6 +33,16 @@ export function receiveFiles(fileList) {
     incoming.push(...files);
     location.hash = '#/upload';
   }
+}
+
+// forgetUploads drops the files waiting or finished, when the account that
+// chose them signs out. Uploads in flight finish (or fail) on their own.
+export function forgetUploads() {
+  clearItems((it) => it.state === 'ready' || FINISHED.has(it.state));
+  incoming = [];
+  shared.description = '';
+  shared.tags = '';
+  shared.visibility = PRIVATE;
 }
 
 export function renderUpload(main) {
@@ -65,8 +77,10 @@ export function renderUpload(main) {
     placeholder: 'holiday, beach, 2024', 'aria-describedby': 'upload-tags-hint',
     on: { input: () => { shared.tags = tags.value; } },
   });
+  const visibility = visibilityChoice('upload-visibility', shared.visibility, (v) => { shared.visibility = v; });
   const details = h('fieldset', { class: 'panel shared-fields', id: 'shared-fields' },
     h('legend', { text: 'Details for every file' }),
+    visibility.el,
     h('div', { class: 'field' }, h('label', { for: 'upload-description', text: 'Description' }), description),
     h('div', { class: 'field' },
       h('label', { for: 'upload-tags', text: 'Tags' }), tags,
@@ -85,7 +99,7 @@ export function renderUpload(main) {
   main.append(h('section', { class: 'upload-view narrow' },
     h('div', { class: 'view-head' },
       h('h1', { class: 'view-title', text: 'Upload images' }),
-      h('p', { class: 'view-subtitle', text: 'Add as many as you like. Each file gets its own title; the description and tags apply to all of them.' })),
+      h('p', { class: 'view-subtitle', text: 'Add as many as you like. Each file gets its own title; who can see them, the description and the tags apply to all of them.' })),
     dropzone, list, details, actions, summary));
 
   view = { list, dropzone, details, start, clear, summary, actions };
@@ -132,7 +146,12 @@ function clearFinished() {
 }
 
 function startUploads() {
-  for (const it of items) if (it.state === 'ready') it.state = 'queued';
+  // Each file keeps the choice made when it was queued.
+  for (const it of items) {
+    if (it.state !== 'ready') continue;
+    it.state = 'queued';
+    it.visibility = shared.visibility;
+  }
   for (const it of items) updateRow(it);
   pump();
   refresh();
@@ -152,7 +171,9 @@ function send(it) {
   it.loaded = 0;
   it.message = '';
   updateRow(it);
-  const fields = { title: it.title.trim(), description: shared.description.trim(), tags: shared.tags.trim() };
+  const fields = {
+    title: it.title.trim(), description: shared.description.trim(), tags: shared.tags.trim(), visibility: it.visibility,
+  };
   const { promise } = uploadImage(it.file, fields, (loaded, total) => {
     it.loaded = loaded;
     it.total = total;
