@@ -1,8 +1,12 @@
 package main
 
 import (
+	"net"
+	"time"
+
 	"flag"
 	"fmt"
+	"imagerepo/gallery"
 	"io"
 	"os"
 	"strconv"
@@ -25,6 +29,10 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.IntVar(&c.DecodeConcurrency, "decode-concurrency", 0, "images decoded at once (0: one per CPU)")
 	fs.DurationVar(&c.API.TransferTimeout, "transfer-timeout", c.API.TransferTimeout, "longest upload or download")
 	fs.DurationVar(&c.API.ShutdownTimeout, "shutdown-timeout", c.API.ShutdownTimeout, "how long a stop waits for requests in flight")
+	fs.BoolVar(&c.API.OpenRegistration, "open-registration", c.API.OpenRegistration, "let anyone create an account (not only admins)")
+	fs.Var(visibilityFlag{&c.API.DefaultVisibility}, "default-visibility", "visibility of uploads that do not say: private or public")
+	fs.DurationVar(&c.API.SessionTTL, "session-ttl", c.API.SessionTTL, "how long a sign-in lasts")
+	fs.Var(cidrList{&c.API.TrustedProxies}, "trusted-proxy", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed")
 	fs.BoolVar(&m.showVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -46,6 +54,8 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 		return fmt.Errorf("--max-pixels must be at least 1")
 	case c.MaxGIFFrames < 1:
 		return fmt.Errorf("--max-gif-frames must be at least 1")
+	case c.API.SessionTTL < time.Minute:
+		return fmt.Errorf("--session-ttl must be at least 1m")
 	case c.DecodeConcurrency < 0:
 		return fmt.Errorf("--decode-concurrency must not be negative")
 	}
@@ -99,5 +109,62 @@ func (b byteSize) Set(s string) error {
 		return fmt.Errorf("not a size: want a number with an optional unit such as 50MiB")
 	}
 	*b.n = n * mult
+	return nil
+}
+
+// visibilityFlag takes public or private.
+type visibilityFlag struct{ v *gallery.Visibility }
+
+func (f visibilityFlag) String() string {
+	if f.v == nil {
+		return ""
+	}
+	return string(*f.v)
+}
+
+func (f visibilityFlag) Set(s string) error {
+	v := gallery.Visibility(strings.ToLower(strings.TrimSpace(s)))
+	if !v.Valid() {
+		return fmt.Errorf("want public or private")
+	}
+	*f.v = v
+	return nil
+}
+
+// cidrList takes addresses and CIDRs separated by commas.
+type cidrList struct{ nets *[]*net.IPNet }
+
+func (f cidrList) String() string {
+	if f.nets == nil {
+		return ""
+	}
+	var parts []string
+	for _, n := range *f.nets {
+		parts = append(parts, n.String())
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f cidrList) Set(s string) error {
+	var nets []*net.IPNet
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			if ip := net.ParseIP(part); ip != nil && ip.To4() != nil {
+				part += "/32"
+			} else {
+				part += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return fmt.Errorf("%q is not an address or CIDR", part)
+		}
+		nets = append(nets, n)
+	}
+	*f.nets = nets
 	return nil
 }

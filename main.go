@@ -36,11 +36,11 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal stops at once, without waiting for requests
 	}()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run dispatches the subcommand and returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -48,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "imagerepo", version)
 		return 0
@@ -65,6 +67,9 @@ func usage(w io.Writer) {
 
 Commands:
   serve     serve the web UI and the REST API (the default)
+  user add NAME [--admin] [--data DIR]
+            add an account to a stopped server's data dir; the password
+            is read from standard input, or asked for on a terminal
   version   print the version
 
 Run 'imagerepo serve --help' for the flags. Every flag --foo-bar can also be
@@ -160,12 +165,18 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	images := cache.New(store.NewImageService(db), m.Config.CacheSize)
+	svc := api.Services{
+		Images:   images,
+		Users:    store.NewUserService(db),
+		Sessions: store.NewSessionService(db),
+		Tokens:   store.NewTokenService(db),
+	}
 	decoder := imaging.New(imaging.Limits{
 		MaxPixels:     m.Config.MaxPixels,
 		MaxGIFFrames:  m.Config.MaxGIFFrames,
 		MaxConcurrent: m.Config.DecodeConcurrency,
 	})
-	m.server = api.NewServer(apiCfg, images, decoder, ui.FS(), m.Logger)
+	m.server = api.NewServer(apiCfg, svc, decoder, ui.FS(), m.Logger)
 	if err := m.server.Listen(m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}

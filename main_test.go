@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,14 +46,33 @@ func testPNG(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-func uploadFile(t *testing.T, base, name string, data []byte) string {
+// signIn returns a client with the session cookie of username, making the
+// account the first admin first when create is set.
+func signIn(t *testing.T, base, username, password string, create bool) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	body := `{"username":"` + username + `","password":"` + password + `"}`
+	if create {
+		if resp, err := c.Post(base+"/api/users", "application/json", strings.NewReader(body)); err != nil || resp.StatusCode != 201 {
+			t.Fatalf("create admin: %v %v", resp, err)
+		}
+	}
+	resp, err := c.Post(base+"/api/session", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("sign in: %v %v", resp, err)
+	}
+	return c
+}
+
+func uploadFile(t *testing.T, c *http.Client, base, name string, data []byte) string {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	w, _ := mw.CreateFormFile("file", name)
 	w.Write(data)
 	mw.Close()
-	resp, err := http.Post(base+"/api/images", mw.FormDataContentType(), &buf)
+	resp, err := c.Post(base+"/api/images", mw.FormDataContentType(), &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,9 +88,9 @@ func uploadFile(t *testing.T, base, name string, data []byte) string {
 	return string(id[1])
 }
 
-func get(t *testing.T, url string) (int, []byte) {
+func get(t *testing.T, c *http.Client, url string) (int, []byte) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := c.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,17 +103,19 @@ func TestMain_Run_RestartKeepsImages(t *testing.T) {
 	dir := t.TempDir()
 	data := testPNG(t)
 	m := startMain(t, dir)
-	id := uploadFile(t, m.URL(), "kept.png", data)
+	c := signIn(t, m.URL(), "admin", "admin-password", true)
+	id := uploadFile(t, c, m.URL(), "kept.png", data)
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	m = startMain(t, dir)
 	defer m.Close()
-	if code, b := get(t, m.URL()+"/api/images/"+id); code != 200 || !strings.Contains(string(b), `"title":"kept"`) {
+	// The session survives the restart too.
+	if code, b := get(t, c, m.URL()+"/api/images/"+id); code != 200 || !strings.Contains(string(b), `"title":"kept"`) {
 		t.Fatalf("after restart: %d %s", code, b)
 	}
-	if code, b := get(t, m.URL()+"/api/images/"+id+"/file"); code != 200 || !bytes.Equal(b, data) {
+	if code, b := get(t, c, m.URL()+"/api/images/"+id+"/file"); code != 200 || !bytes.Equal(b, data) {
 		t.Fatalf("file after restart: %d, %d bytes", code, len(b))
 	}
 }
@@ -198,6 +220,23 @@ func TestBinary_ServeAndStop(t *testing.T) {
 		}
 	})
 
+	t.Run("user add", func(t *testing.T) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		add := exec.Command(bin, "user", "add", "root", "--admin", "--data", dir)
+		add.Stdin = strings.NewReader("root-password\n")
+		if out, err := add.CombinedOutput(); err != nil || !strings.Contains(string(out), "added root (admin)") {
+			t.Fatalf("user add: %v %s", err, out)
+		}
+		short := exec.Command(bin, "user", "add", "bob", "--data", dir)
+		short.Stdin = strings.NewReader("short\n")
+		out, err := short.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "at least 8") {
+			t.Fatalf("short password: %v %s", err, out)
+		}
+	})
+
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "IMAGEREPO_DATA="+dir)
 	stderr, _ := cmd.StderrPipe()
@@ -217,8 +256,9 @@ func TestBinary_ServeAndStop(t *testing.T) {
 		t.Fatal("the server did not print its URL")
 	}
 	go io.Copy(io.Discard, stderr)
-	id := uploadFile(t, url, "bin.png", testPNG(t))
-	if code, _ := get(t, url+"/api/images/"+id); code != 200 {
+	c := signIn(t, url, "root", "root-password", false)
+	id := uploadFile(t, c, url, "bin.png", testPNG(t))
+	if code, _ := get(t, c, url+"/api/images/"+id); code != 200 {
 		t.Fatalf("get: %d", code)
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".running")); err != nil {
