@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -123,6 +124,8 @@ type Main struct {
 
 	db          *store.DB
 	server      *api.Server
+	stop        context.CancelFunc // ends the background jobs
+	jobs        sync.WaitGroup
 	showVersion bool
 }
 
@@ -165,12 +168,19 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	images := cache.New(store.NewImageService(db), m.Config.CacheSize)
+	sessions := store.NewSessionService(db)
 	svc := api.Services{
 		Images:   images,
 		Users:    store.NewUserService(db),
-		Sessions: store.NewSessionService(db),
+		Sessions: sessions,
 		Tokens:   store.NewTokenService(db),
 	}
+	jobs, stop := context.WithCancel(context.Background())
+	m.stop = stop
+	m.every(jobs, time.Hour, "delete expired sessions", func(ctx context.Context) error {
+		_, err := sessions.DeleteExpired(ctx)
+		return err
+	})
 	decoder := imaging.New(imaging.Limits{
 		MaxPixels:     m.Config.MaxPixels,
 		MaxGIFFrames:  m.Config.MaxGIFFrames,
@@ -195,14 +205,39 @@ func (m *Main) URL() string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// Close stops the server, letting requests in flight finish, then closes
-// the store.
+// every runs job now and then every interval until ctx ends; Close waits
+// for it.
+func (m *Main) every(ctx context.Context, interval time.Duration, name string, job func(context.Context) error) {
+	m.jobs.Add(1)
+	go func() {
+		defer m.jobs.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			if err := job(ctx); err != nil && ctx.Err() == nil {
+				m.Logger.Warn("background job failed", "job", name, "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// Close stops the server, letting requests in flight finish, then the
+// background jobs, then closes the store.
 func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
 		start := time.Now()
 		errs = append(errs, m.server.Close())
 		m.Logger.Debug("http server stopped", "took", time.Since(start))
+	}
+	if m.stop != nil {
+		m.stop()
+		m.jobs.Wait()
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())
