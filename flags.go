@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net"
 	"time"
 
@@ -60,6 +61,22 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 		return fmt.Errorf("--decode-concurrency must not be negative")
 	}
 	return nil
+}
+
+// parseCommand parses a subcommand's flags, then the environment. When ok
+// is false the command stops with code (0 after --help).
+func parseCommand(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if err := envDefaults(fs); err != nil {
+		fmt.Fprintln(stderr, "imagerepo:", err)
+		return 2, false
+	}
+	return 0, true
 }
 
 // envDefaults sets each flag that was not on the command line from its

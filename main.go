@@ -24,6 +24,7 @@ import (
 	"imagerepo/api"
 	"imagerepo/cache"
 	"imagerepo/imaging"
+	"imagerepo/search"
 	"imagerepo/store"
 	"imagerepo/ui"
 )
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
+	case "reindex":
+		return runReindex(ctx, args, stderr)
 	case "user":
 		return runUser(ctx, args, stdin, stdout, stderr)
 	case "version":
@@ -71,6 +74,8 @@ Commands:
   user add NAME [--admin] [--data DIR]
             add an account to a stopped server's data dir; the password
             is read from standard input, or asked for on a terminal
+  reindex [--data DIR]
+            rebuild the search index of a stopped server's data dir
   version   print the version
 
 Run 'imagerepo serve --help' for the flags. Every flag --foo-bar can also be
@@ -123,6 +128,7 @@ type Main struct {
 	Logger *slog.Logger
 
 	db          *store.DB
+	index       *search.Index
 	server      *api.Server
 	stop        context.CancelFunc // ends the background jobs
 	jobs        sync.WaitGroup
@@ -167,13 +173,20 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	images := cache.New(store.NewImageService(db), m.Config.CacheSize)
+	// The layers, innermost first: the store, the search indexer that
+	// follows every write, the hot-id cache in front.
+	stored := store.NewImageService(db)
+	if m.index, err = openIndex(db, stored, m.Config.DataDir, m.Logger); err != nil {
+		return err
+	}
+	images := cache.New(search.NewImageService(stored, m.index), m.Config.CacheSize)
 	sessions := store.NewSessionService(db)
 	svc := api.Services{
 		Images:   images,
-		Users:    store.NewUserService(db),
+		Users:    search.NewUserService(store.NewUserService(db), m.index),
 		Sessions: sessions,
 		Tokens:   store.NewTokenService(db),
+		Search:   m.index,
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	m.stop = stop
@@ -191,6 +204,16 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	return nil
+}
+
+// openIndex opens the search index in the data dir; it rebuilds itself
+// from the store in the background when it disagrees with it.
+func openIndex(db *store.DB, stored *store.ImageService, dataDir string, logger *slog.Logger) (*search.Index, error) {
+	seq, err := db.WriteSeq()
+	if err != nil {
+		return nil, err
+	}
+	return search.Open(filepath.Join(dataDir, "search"), search.Options{Logger: logger, StoreSeq: seq, Source: stored})
 }
 
 // URL is the address to open in a browser.
@@ -238,6 +261,9 @@ func (m *Main) Close() error {
 	if m.stop != nil {
 		m.stop()
 		m.jobs.Wait()
+	}
+	if m.index != nil {
+		errs = append(errs, m.index.Close())
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())

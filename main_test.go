@@ -279,4 +279,15 @@ func TestBinary_ServeAndStop(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, ".running")); !os.IsNotExist(err) {
 		t.Fatalf("running marker left after a clean stop: %v", err)
 	}
+
+	t.Run("reindex", func(t *testing.T) {
+		out, err := exec.Command(bin, "reindex", "--data", dir).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "1 of 1 images") || !strings.Contains(string(out), "reindexed in") {
+			t.Fatalf("reindex: %v %s", err, out)
+		}
+		out, err = exec.Command(bin, "reindex", "--data", filepath.Join(dir, "nothing")).CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "no imagerepo data") {
+			t.Fatalf("reindex of no data: %v %s", err, out)
+		}
+	})
 }

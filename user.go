@@ -34,15 +34,8 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		name, rest = rest[0], rest[1:]
 	}
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if err := envDefaults(fs); err != nil {
-		fmt.Fprintln(stderr, "imagerepo:", err)
-		return 2
+	if code, ok := parseCommand(fs, rest, stderr); !ok {
+		return code
 	}
 	if name == "" && fs.NArg() == 1 {
 		name = fs.Arg(0)

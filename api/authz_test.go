@@ -38,7 +38,8 @@ func TestAuthz_Matrix(t *testing.T) {
 			}
 			want[cell{"get", vis, actor}] = see
 			want[cell{"file", vis, actor}] = see
-			want[cell{"list", vis, actor}] = see // 200: listed, 404: not listed
+			want[cell{"list", vis, actor}] = see   // 200: listed, 404: not listed
+			want[cell{"search", vis, actor}] = see // 200: found, 404: not found
 			want[cell{"patch", vis, actor}] = change
 			del := change
 			if del == 200 {
@@ -70,6 +71,11 @@ func TestAuthz_Matrix(t *testing.T) {
 				resp, body = do(t, "GET", ts.URL+"/api/images?limit=200", nil, h)
 				if resp.StatusCode == 200 && !strings.Contains(string(body), id) {
 					resp.StatusCode = 404 // not listed
+				}
+			case "search":
+				resp, body = do(t, "GET", ts.URL+"/api/images?limit=200&q=matrix+"+c.vis, nil, h)
+				if resp.StatusCode == 200 && !strings.Contains(string(body), id) {
+					resp.StatusCode = 404 // not found
 				}
 			case "patch":
 				h.Set("Content-Type", "application/json")

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"imagerepo/cache"
 	"imagerepo/gallery"
 	"imagerepo/imaging"
+	"imagerepo/search"
 	"imagerepo/store"
 )
 
@@ -42,7 +44,8 @@ func newTestServer(t *testing.T, tweak func(*api.Config)) *testServer {
 
 func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testServer {
 	t.Helper()
-	db, err := store.Open(dir, store.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(dir, store.Options{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,20 +54,32 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	c := cache.New(store.NewImageService(db), 100)
+	stored := store.NewImageService(db)
+	seq, err := db.WriteSeq()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := search.Open(filepath.Join(dir, "search"), search.Options{Logger: quiet, StoreSeq: seq, Source: stored})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cache.New(search.NewImageService(stored, idx), 100)
 	svc := api.Services{
 		Images:   c,
-		Users:    store.NewUserService(db),
+		Users:    search.NewUserService(store.NewUserService(db), idx),
 		Sessions: store.NewSessionService(db),
 		Tokens:   store.NewTokenService(db),
+		Search:   idx,
 	}
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := api.NewServer(cfg, svc, dec, ui, logger)
+	srv := api.NewServer(cfg, svc, dec, ui, quiet)
 	ts := &testServer{Server: httptest.NewServer(srv.Handler()), db: db, cache: c, tokens: map[string]string{}}
 	t.Cleanup(func() {
 		ts.Close()
+		if err := idx.Close(); err != nil {
+			t.Error(err)
+		}
 		if err := db.Close(); err != nil {
 			t.Error(err)
 		}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"imagerepo/search"
+	"imagerepo/store"
+)
+
+// runReindex is `imagerepo reindex [--data DIR]`: it rebuilds the search
+// index of a stopped server's data dir from the store, with a progress line.
+func runReindex(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("imagerepo reindex", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "./imagerepo-data", "data directory")
+	if code, ok := parseCommand(fs, args, stderr); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: imagerepo reindex [--data DIR]")
+		return 2
+	}
+	if _, err := os.Stat(filepath.Join(*dataDir, "imagerepo.db")); err != nil {
+		fmt.Fprintf(stderr, "imagerepo: %s holds no imagerepo data: %v\n", *dataDir, err)
+		return 1
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(*dataDir, store.Options{Logger: quiet})
+	if err != nil {
+		fmt.Fprintln(stderr, "imagerepo:", err)
+		return 1
+	}
+	defer db.Close()
+	stored := store.NewImageService(db)
+	seq, err := db.WriteSeq()
+	if err != nil {
+		fmt.Fprintln(stderr, "imagerepo:", err)
+		return 1
+	}
+	idx, err := search.Open(filepath.Join(*dataDir, "search"), search.Options{Logger: quiet, StoreSeq: seq, Source: stored})
+	if err != nil {
+		fmt.Fprintln(stderr, "imagerepo:", err)
+		return 1
+	}
+	defer idx.Close()
+	idx.WaitRebuild() // one Open may have started already; do ours after it
+	start := time.Now()
+	last := time.Time{}
+	err = idx.Rebuild(ctx, func(done, total int) {
+		if time.Since(last) >= 200*time.Millisecond || done == total {
+			last = time.Now()
+			fmt.Fprintf(stderr, "\rreindexing: %d of %d images", done, total)
+		}
+	})
+	fmt.Fprintln(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "imagerepo:", err)
+		return 1
+	}
+	if err := idx.Close(); err != nil {
+		fmt.Fprintln(stderr, "imagerepo:", err)
+		return 1
+	}
+	if err := db.Close(); err != nil {
+		fmt.Fprintln(stderr, "imagerepo:", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "reindexed in %s\n", time.Since(start).Round(time.Millisecond))
+	return 0
+}
