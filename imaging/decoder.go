@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"image"
 	"io"
 	"math"
 	"runtime"
@@ -17,6 +18,11 @@ type Limits struct {
 	MaxPixels     int64 // width×height; default 100_000_000
 	MaxGIFFrames  int   // default 1000
 	MaxConcurrent int   // full decodes at once; default runtime.NumCPU()
+	// MaxPixelsInFlight bounds the pixels of all full decodes at once, so
+	// that memory follows the size of the images and not only their number;
+	// default MaxPixels (one decode of the largest image at a time, or many
+	// small ones side by side).
+	MaxPixelsInFlight int64
 }
 
 // Defaults for the zero fields of Limits.
@@ -30,15 +36,16 @@ const (
 // a GIF to the memory of the largest still image at 4 bytes a pixel.
 const gifPixelsFactor = 4
 
-// Decoder inspects uploads under its Limits. It is safe for concurrent use;
-// its limit on concurrent decodes holds across all callers.
+// Decoder inspects and processes uploads under its Limits. It is safe for
+// concurrent use; its limits on concurrent decodes hold across all callers.
 type Decoder struct {
 	limits Limits
 	sem    chan struct{} // a slot per concurrent full decode
+	budget *pixelBudget  // the pixels of the full decodes in flight
 
-	// decode is decodeWhole, replaced by tests to make the full decode block
+	// decode is decodeImage, replaced by tests to make the full decode block
 	// or panic.
-	decode func(contentType string, r io.Reader) error
+	decode func(contentType string, r io.Reader) (image.Image, error)
 }
 
 // New returns a Decoder with the limits l, defaults filled in.
@@ -52,23 +59,64 @@ func New(l Limits) *Decoder {
 	if l.MaxConcurrent <= 0 {
 		l.MaxConcurrent = runtime.NumCPU()
 	}
+	if l.MaxPixelsInFlight <= 0 {
+		l.MaxPixelsInFlight = l.MaxPixels
+	}
 	return &Decoder{
 		limits: l,
 		sem:    make(chan struct{}, l.MaxConcurrent),
-		decode: decodeWhole,
+		budget: &pixelBudget{size: l.MaxPixelsInFlight},
+		decode: decodeImage,
 	}
 }
 
 // Inspect reads an upload's bytes and says what image it is: its content
-// type and its size as displayed. It reads r from the start, as many times
-// as it needs, and leaves r at an unspecified offset.
+// type and its size as displayed. It decodes the image whole, to prove it
+// readable, and drops the pixels; Process does the same and keeps them. It
+// reads r from the start, as many times as it needs, and leaves r at an
+// unspecified offset.
 //
-// EUNSUPPORTED when the bytes are not JPEG, PNG, GIF or WebP; EUNPROCESSABLE
-// when they cannot be read whole, have no pixels, or exceed the limits.
-// Errors of r itself and ctx.Err() are returned as they are.
+// EUNSUPPORTED when the bytes are not JPEG, PNG, GIF, WebP, HEIC or AVIF;
+// EUNPROCESSABLE when they cannot be read whole, have no pixels, or exceed
+// the limits. Errors of r itself and ctx.Err() are returned as they are.
 func (d *Decoder) Inspect(ctx context.Context, r io.ReadSeeker) (gallery.ImageInfo, error) {
-	if err := ctx.Err(); err != nil {
+	p, err := d.probe(ctx, r, false)
+	if err != nil {
 		return gallery.ImageInfo{}, err
+	}
+	var info gallery.ImageInfo
+	if err := d.decodeFully(ctx, p, r, func(img image.Image) error {
+		info = p.info(img.Bounds())
+		return nil
+	}); err != nil {
+		return gallery.ImageInfo{}, err
+	}
+	return info, nil
+}
+
+// probe is what an upload's headers say, learnt before any full decode.
+type probe struct {
+	ct            string
+	width, height int    // as stored, from the header
+	orientation   int    // 1 to 8; applied to JPEG only
+	exif          []byte // the TIFF structure of the EXIF, nil when none was read
+}
+
+// info is the ImageInfo of an image of this probe decoded to bounds b.
+func (p probe) info(b image.Rectangle) gallery.ImageInfo {
+	info := gallery.ImageInfo{ContentType: p.ct, Width: b.Dx(), Height: b.Dy()}
+	if swapsAxes(p.orientation) {
+		info.Width, info.Height = info.Height, info.Width
+	}
+	return info
+}
+
+// probe sniffs the type, reads the header and checks it against the
+// limits, reads the EXIF (for JPEG always, for the other types when
+// wantExif) and walks a GIF's frames, all without decoding pixels.
+func (d *Decoder) probe(ctx context.Context, r io.ReadSeeker, wantExif bool) (probe, error) {
+	if err := ctx.Err(); err != nil {
+		return probe{}, err
 	}
 
 	var head [sniffLen]byte
@@ -80,52 +128,55 @@ func (d *Decoder) Inspect(ctx context.Context, r io.ReadSeeker) (gallery.ImageIn
 		}
 		return err
 	}); err != nil {
-		return gallery.ImageInfo{}, err
+		return probe{}, err
 	}
-	ct := sniff(head[:n])
-	if ct == "" {
-		return gallery.ImageInfo{}, gallery.Errorf(gallery.EUNSUPPORTED,
+	p := probe{ct: sniff(head[:n]), orientation: 1}
+	if p.ct == "" {
+		return probe{}, gallery.Errorf(gallery.EUNSUPPORTED,
 			"unsupported image type: the accepted types are %s", acceptedNames)
 	}
 
-	var w, h int
 	if err := readPass(ctx, r, func(br *bufio.Reader) error {
-		cfg, err := decodeConfig(ct, br)
-		w, h = cfg.Width, cfg.Height
+		cfg, err := decodeConfig(p.ct, br)
+		p.width, p.height = cfg.Width, cfg.Height
 		return err
 	}); err != nil {
-		return gallery.ImageInfo{}, err
+		return probe{}, err
 	}
-	if w <= 0 || h <= 0 {
-		return gallery.ImageInfo{}, gallery.Errorf(gallery.EUNPROCESSABLE,
+	if p.width <= 0 || p.height <= 0 {
+		return probe{}, gallery.Errorf(gallery.EUNPROCESSABLE,
 			"the image could not be read: it has no pixels")
 	}
-	if err := d.checkPixels(w, h); err != nil {
-		return gallery.ImageInfo{}, err
+	if err := d.checkPixels(p.width, p.height); err != nil {
+		return probe{}, err
 	}
-	info := gallery.ImageInfo{ContentType: ct, Width: w, Height: h}
 
-	switch ct {
+	switch p.ct {
 	case JPEG:
-		o, err := readOrientation(r)
+		tiff, err := readJPEGExif(r)
 		if err != nil {
-			return gallery.ImageInfo{}, err
+			return probe{}, err
 		}
-		if swapsAxes(o) {
-			info.Width, info.Height = info.Height, info.Width
-		}
+		p.exif, p.orientation = tiff, exifOrientation(tiff)
 	case GIF:
 		if err := readPass(ctx, r, func(br *bufio.Reader) error {
 			return walkGIF(br, d.gifLimits())
 		}); err != nil {
-			return gallery.ImageInfo{}, err
+			return probe{}, err
+		}
+	default:
+		if wantExif {
+			// The orientation of these types is left alone: browsers
+			// differ on it, and HEIC's own transformations are applied
+			// by its decoder.
+			tiff, err := readContainerExif(ctx, p.ct, r)
+			if err != nil {
+				return probe{}, err
+			}
+			p.exif = tiff
 		}
 	}
-
-	if err := d.decodeFully(ctx, ct, r); err != nil {
-		return gallery.ImageInfo{}, err
-	}
-	return info, nil
+	return p, nil
 }
 
 // checkPixels refuses w×h above MaxPixels. It divides rather than multiplies
@@ -154,9 +205,11 @@ func (d *Decoder) gifLimits() gifLimits {
 	}
 }
 
-// decodeFully decodes the whole image in one of the Decoder's slots, waiting
-// for a slot no longer than ctx allows.
-func (d *Decoder) decodeFully(ctx context.Context, ct string, r io.ReadSeeker) error {
+// decodeFully decodes the whole image in one of the Decoder's slots and
+// within its pixel budget, waiting no longer than ctx allows, and hands the
+// image to use while it still holds them: use runs under the same recover
+// as the decoder, and the memory of the image it works on is counted.
+func (d *Decoder) decodeFully(ctx context.Context, p probe, r io.ReadSeeker, use func(image.Image) error) error {
 	// A free slot and a done ctx may both be ready; a cancelled request must
 	// not start a decode.
 	if err := ctx.Err(); err != nil {
@@ -168,5 +221,28 @@ func (d *Decoder) decodeFully(ctx context.Context, ct string, r io.ReadSeeker) e
 		return ctx.Err()
 	}
 	defer func() { <-d.sem }()
-	return readPass(ctx, r, func(br *bufio.Reader) error { return d.decode(ct, br) })
+	pixels := int64(p.width) * int64(p.height) // below MaxPixels: checked
+	if err := d.budget.acquire(ctx, pixels); err != nil {
+		return err
+	}
+	defer d.budget.release(pixels)
+	return readPass(ctx, r, func(br *bufio.Reader) error {
+		img, err := d.decode(p.ct, br)
+		if err != nil {
+			return err
+		}
+		if img == nil {
+			return errors.New("imaging: the decoder returned no image")
+		}
+		// The WebAssembly decoders may find another size in the data than
+		// in the header: what was decoded is what counts.
+		b := img.Bounds()
+		if b.Empty() {
+			return gallery.Errorf(gallery.EUNPROCESSABLE, "the image could not be read: it has no pixels")
+		}
+		if err := d.checkPixels(b.Dx(), b.Dy()); err != nil {
+			return err
+		}
+		return use(img)
+	})
 }

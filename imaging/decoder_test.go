@@ -20,9 +20,10 @@ func TestNew_Defaults(t *testing.T) {
 		in   imaging.Limits
 		want imaging.Limits
 	}{
-		{"zero", imaging.Limits{}, imaging.Limits{MaxPixels: 100_000_000, MaxGIFFrames: 1000, MaxConcurrent: runtime.NumCPU()}},
-		{"negative", imaging.Limits{MaxPixels: -1, MaxGIFFrames: -1, MaxConcurrent: -1}, imaging.Limits{MaxPixels: 100_000_000, MaxGIFFrames: 1000, MaxConcurrent: runtime.NumCPU()}},
-		{"set", imaging.Limits{MaxPixels: 5, MaxGIFFrames: 6, MaxConcurrent: 7}, imaging.Limits{MaxPixels: 5, MaxGIFFrames: 6, MaxConcurrent: 7}},
+		{"zero", imaging.Limits{}, imaging.Limits{MaxPixels: 100_000_000, MaxGIFFrames: 1000, MaxConcurrent: runtime.NumCPU(), MaxPixelsInFlight: 100_000_000}},
+		{"negative", imaging.Limits{MaxPixels: -1, MaxGIFFrames: -1, MaxConcurrent: -1, MaxPixelsInFlight: -1}, imaging.Limits{MaxPixels: 100_000_000, MaxGIFFrames: 1000, MaxConcurrent: runtime.NumCPU(), MaxPixelsInFlight: 100_000_000}},
+		{"in flight follows max", imaging.Limits{MaxPixels: 5}, imaging.Limits{MaxPixels: 5, MaxGIFFrames: 1000, MaxConcurrent: runtime.NumCPU(), MaxPixelsInFlight: 5}},
+		{"set", imaging.Limits{MaxPixels: 5, MaxGIFFrames: 6, MaxConcurrent: 7, MaxPixelsInFlight: 8}, imaging.Limits{MaxPixels: 5, MaxGIFFrames: 6, MaxConcurrent: 7, MaxPixelsInFlight: 8}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := imaging.LimitsOf(imaging.New(tt.in)); got != tt.want {
@@ -33,7 +34,7 @@ func TestNew_Defaults(t *testing.T) {
 }
 
 func TestAcceptedTypes(t *testing.T) {
-	want := []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
+	want := []string{"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/avif"}
 	got := imaging.AcceptedTypes()
 	if !slices.Equal(got, want) {
 		t.Fatalf("AcceptedTypes() = %v, want %v", got, want)
@@ -108,7 +109,7 @@ func TestDecoder_Inspect_Unsupported(t *testing.T) {
 			if code := gallery.ErrorCode(err); code != gallery.EUNSUPPORTED {
 				t.Fatalf("code = %q (%v), want %q", code, err, gallery.EUNSUPPORTED)
 			}
-			if msg := gallery.ErrorMessage(err); !strings.Contains(msg, "JPEG, PNG, GIF and WebP") {
+			if msg := gallery.ErrorMessage(err); !strings.Contains(msg, "JPEG, PNG, GIF, WebP, HEIC and AVIF") {
 				t.Errorf("message %q does not name the accepted types", msg)
 			}
 		})

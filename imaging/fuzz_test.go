@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -78,6 +80,66 @@ func FuzzOrientation(f *testing.F) {
 		}
 		if r.n > maxOrientationRead {
 			t.Fatalf("read %d bytes, more than %d", r.n, maxOrientationRead)
+		}
+	})
+}
+
+// processSeeds are fuzzSeeds and the images of testdata/, whose HEIC and
+// AVIF take the WebAssembly decoders' path.
+func processSeeds(t testing.TB) [][]byte {
+	seeds := fuzzSeeds(t)
+	entries, err := os.ReadDir(filepath.Join("..", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if ext := filepath.Ext(e.Name()); ext == ".txt" || ext == ".md" {
+			continue
+		}
+		seeds = append(seeds, readTestdata(t, e.Name()))
+	}
+	return append(seeds,
+		withSegments(jpegBytes(t, 9, 7), exifSegment(cameraTIFF(binary.BigEndian, 7))),
+		withPNGChunk(pngBytes(t, 9, 7), "eXIf", cameraTIFF(binary.LittleEndian, 2)),
+		heifWithExif(cameraTIFF(binary.BigEndian, 1)),
+	)
+}
+
+// FuzzProcess checks that no input crashes Process, that every refusal is
+// the client's fault, and that what it accepts has thumbnails within their
+// boxes and no larger than the image.
+func FuzzProcess(f *testing.F) {
+	for _, s := range processSeeds(f) {
+		f.Add(s)
+	}
+	limits := imaging.Limits{MaxPixels: 1 << 16, MaxGIFFrames: 16, MaxConcurrent: 2}
+	d := imaging.New(limits)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := d.Process(context.Background(), bytes.NewReader(data))
+		if err != nil {
+			if code := gallery.ErrorCode(err); code != gallery.EUNSUPPORTED && code != gallery.EUNPROCESSABLE {
+				t.Fatalf("code %q (%v)", code, err)
+			}
+			return
+		}
+		info := res.Info
+		if info.Width <= 0 || info.Height <= 0 || int64(info.Width)*int64(info.Height) > limits.MaxPixels {
+			t.Fatalf("size %dx%d", info.Width, info.Height)
+		}
+		for _, th := range []struct {
+			t   imaging.Thumbnail
+			box int
+		}{{res.Small, imaging.SmallBox}, {res.Large, imaging.LargeBox}} {
+			if th.t.Width < 1 || th.t.Height < 1 || th.t.Width > min(th.box, info.Width) || th.t.Height > min(th.box, info.Height) {
+				t.Fatalf("thumbnail %dx%d of %dx%d", th.t.Width, th.t.Height, info.Width, info.Height)
+			}
+			if len(th.t.Bytes) == 0 {
+				t.Fatal("empty thumbnail")
+			}
+		}
+		var out bytes.Buffer
+		if err := imaging.StripLocation(bytes.NewReader(data), &out); err != nil && gallery.ErrorCode(err) == gallery.EINTERNAL {
+			t.Fatalf("StripLocation: %v", err)
 		}
 	})
 }

@@ -14,11 +14,9 @@ import (
 // However hostile the input, it reads at most ten bytes for each of a
 // bounded number of markers and one EXIF segment (under 64 KiB).
 func Orientation(r io.ReadSeeker) int {
-	o, _ := readOrientation(r)
-	return o
+	tiff, _ := readJPEGExif(r)
+	return exifOrientation(tiff)
 }
-
-func swapsAxes(orientation int) bool { return orientation >= 5 && orientation <= 8 }
 
 // maxMarkers bounds the markers read before giving up. The EXIF segment comes
 // first by convention; a JPEG rarely has more than a few dozen segments
@@ -38,19 +36,21 @@ const (
 
 const exifHeader = "Exif\x00\x00"
 
-// readOrientation is Orientation that also returns the errors of r itself,
-// not those of a short or malformed file, for Inspect to report.
-func readOrientation(r io.ReadSeeker) (int, error) {
+// readJPEGExif returns the TIFF structure of a JPEG's first EXIF segment,
+// nil when r is not a JPEG, has none before its image data, or is cut short.
+// Its errors are those of r itself, not those of a short or malformed file,
+// for Inspect to report.
+func readJPEGExif(r io.ReadSeeker) ([]byte, error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return 1, err
+		return nil, err
 	}
 	var b [2]byte
 	if _, err := io.ReadFull(r, b[:]); err != nil || b != [2]byte{0xFF, markerSOI} {
-		return 1, readErr(err)
+		return nil, readErr(err)
 	}
 	for range maxMarkers {
 		if _, err := io.ReadFull(r, b[:]); err != nil || b[0] != 0xFF {
-			return 1, readErr(err)
+			return nil, readErr(err)
 		}
 		marker := b[1]
 		switch {
@@ -58,20 +58,20 @@ func readOrientation(r io.ReadSeeker) (int, error) {
 			// Fill bytes may precede a marker: step back onto the second
 			// 0xFF so that it is read as the start of one.
 			if _, err := r.Seek(-1, io.SeekCurrent); err != nil {
-				return 1, err
+				return nil, err
 			}
 			continue
 		case marker == markerTEM, marker == markerSOI, marker >= markerRST0 && marker <= markerRST7:
 			continue // markers without a segment
 		case marker == markerSOS, marker == markerEOI, marker == 0:
-			return 1, nil // past the headers, or not a marker: no EXIF
+			return nil, nil // past the headers, or not a marker: no EXIF
 		}
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return 1, readErr(err)
+			return nil, readErr(err)
 		}
 		size := int(binary.BigEndian.Uint16(b[:])) - 2 // the length counts itself
 		if size < 0 {
-			return 1, nil
+			return nil, nil
 		}
 		if marker == markerAPP1 && size >= len(exifHeader) {
 			// Only the first EXIF segment is read whole; other APP1 segments
@@ -79,22 +79,22 @@ func readOrientation(r io.ReadSeeker) (int, error) {
 			// their headers.
 			var id [len(exifHeader)]byte
 			if _, err := io.ReadFull(r, id[:]); err != nil {
-				return 1, readErr(err)
+				return nil, readErr(err)
 			}
 			size -= len(id)
 			if string(id[:]) == exifHeader {
 				tiff := make([]byte, size)
 				if _, err := io.ReadFull(r, tiff); err != nil {
-					return 1, readErr(err)
+					return nil, readErr(err)
 				}
-				return exifOrientation(tiff), nil
+				return tiff, nil
 			}
 		}
 		if _, err := r.Seek(int64(size), io.SeekCurrent); err != nil {
-			return 1, err
+			return nil, err
 		}
 	}
-	return 1, nil
+	return nil, nil
 }
 
 // readErr keeps an error of the reader itself and drops the end of a short
