@@ -327,8 +327,11 @@ func TestBrowser_PhoneLayout(t *testing.T) {
 		id = admin.upload(t, name+".png", i+1, visibility)
 	}
 
-	const noSideScroll = `document.documentElement.scrollWidth <= window.innerWidth`
-	const widths = `document.documentElement.scrollWidth + ' > ' + window.innerWidth`
+	// The search bar sits in a full-width row of its own under the header.
+	const noSideScroll = `document.documentElement.scrollWidth <= window.innerWidth && (() => {
+		const r = document.querySelector('#search-form').getBoundingClientRect();
+		return r.left >= 0 && r.right <= window.innerWidth && r.width > window.innerWidth * 0.8; })()`
+	const widths = `document.documentElement.scrollWidth + ' > ' + window.innerWidth + ', search bar ' + JSON.stringify(document.querySelector('#search-form').getBoundingClientRect())`
 	console.expectStatus(http.StatusUnauthorized, "/api/me") // the first load, signed out
 	browserDo(t, ctx, "opening the sign-in view",
 		chromedp.Navigate(m.URL()+"/#/signin"),

@@ -2,7 +2,8 @@
 //
 // The frontend is plain HTML, CSS and JavaScript modules with no build step.
 // It routes on the URL fragment (#/, #/mine, #/upload, #/image/{id}, #/setup,
-// #/signin, #/tokens, #/password, #/admin, ...), so the server
+// #/signin, #/tokens, #/password, #/admin, ...) and keeps a search in the
+// query string (/?q=toy&tag=pixar#/), so the server
 // only ever serves the static files below and the JSON API.
 package ui
 

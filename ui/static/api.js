@@ -55,10 +55,13 @@ function imagePath(id) {
   return '/api/images/' + encodeURIComponent(id);
 }
 
-// listImages fetches one page, newest first: {images, next}. owner keeps
-// one account's images only.
-export function listImages({ limit = 48, cursor = '', owner = '', signal } = {}) {
+// listImages fetches one page: {images, next}, newest first. owner keeps
+// one account's images only, tag those with that tag. With text it is a
+// search, best match first, and the answer also has the total count.
+export function listImages({ limit = 48, cursor = '', owner = '', tag = '', text = '', signal } = {}) {
   const q = new URLSearchParams({ limit: String(limit) });
+  if (text) q.set('q', text);
+  if (tag) q.set('tag', tag);
   if (cursor) q.set('cursor', cursor);
   if (owner) q.set('owner', owner);
   return request('GET', '/api/images?' + q, { signal });

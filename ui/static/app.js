@@ -1,8 +1,9 @@
 // The router: the URL fragment picks a view (#/, #/mine, #/upload,
 // #/image/{id}, #/signin, #/tokens, ...), so the server only ever serves
-// these static files. Each view renders into <main> and returns a cleanup
-// function; its AbortSignal fires when you navigate away, so late answers
-// never draw over the next view.
+// these static files; a search lives in the query string in front of it
+// (/?q=toy#/, see search.js). Each view renders into <main> and returns a
+// cleanup function (or {cleanup, update}); its AbortSignal fires when you
+// navigate away, so late answers never draw over the next view.
 //
 // Who may see a view is decided here: on a fresh install every address
 // shows the first-run form; views that need an account show the sign-in
@@ -14,8 +15,9 @@ import { h, icon } from './dom.js';
 import { renderGrid } from './grid.js';
 import { markCurrent, renderHeader } from './header.js';
 import { renderImage } from './image.js';
-import { resetListing } from './listing.js';
+import { listing, resetListing } from './listing.js';
 import { renderPassword } from './password.js';
+import { initSearch, showSearchBar, syncSearch } from './search.js';
 import { isAdmin, loadSession, onSessionChange, session } from './session.js';
 import { renderSetup } from './setup.js';
 import { renderRegister, renderSignIn } from './signin.js';
@@ -23,8 +25,13 @@ import { renderTokens } from './tokens.js';
 import { forgetUploads, receiveFiles, renderUpload } from './upload.js';
 
 const main = document.getElementById('main');
-let current = null; // {controller, cleanup}
+let current = null; // {key, controller, cleanup, update}
 let firstRoute = true;
+let routed = ''; // the address drawn last
+
+// The views that keep a search (?q=, ?tag=) in the address: the grids show
+// its results, and an image opened from them goes back to them.
+const KEEPS_SEARCH = new Set(['grid', 'mine', 'image']);
 
 // Views that need an account say why in the sign-in form they show instead.
 const ROUTES = {
@@ -65,25 +72,45 @@ function guard(r) {
   return r;
 }
 
-function route() {
+// route draws the view of the address. Back and Forward may fire both
+// popstate and hashchange for one step, so an address already drawn is
+// skipped, unless force (the session changed, so every view may differ).
+// A view that can follow a new search in place (the grid) is told to,
+// rather than drawn again, so its tiles stay until the results come.
+function route(force = false) {
+  if (!force && location.href === routed) return;
   const r = guard(parse(location.hash));
   if (!r) return; // the hashchange of the redirect routes again
+  if (location.search && !KEEPS_SEARCH.has(r.view)) {
+    history.replaceState(history.state, '', location.pathname + location.hash);
+  }
+  routed = location.href;
+  showSearchBar(!session.needsAdmin);
+  syncSearch();
+  markCurrent(location.hash || '#/');
+  const key = r.view + ' ' + (r.id || '');
+  if (!force && current && current.update && current.key === key) {
+    current.update();
+    return;
+  }
   if (current) {
     current.controller.abort();
     if (current.cleanup) current.cleanup();
     current = null;
   }
   document.body.dataset.view = r.guarded || r.view;
-  markCurrent(location.hash || '#/');
   main.replaceChildren();
   window.scrollTo(0, 0);
   const controller = new AbortController();
-  const cleanup = r.render(main, r, controller.signal);
-  current = { controller, cleanup: typeof cleanup === 'function' ? cleanup : null };
+  const view = r.render(main, r, controller.signal);
+  current = typeof view === 'function' || !view
+    ? { key, controller, cleanup: view || null, update: null }
+    : { key, controller, cleanup: view.cleanup || null, update: view.update || null };
   // Move focus to the new content for keyboard and screen reader users,
   // unless the view placed it already, and not on the first load, where
-  // focus belongs to the document.
-  if (!firstRoute && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+  // focus belongs to the document. Typing in the search bar keeps it there.
+  const active = document.activeElement;
+  if (!firstRoute && !main.contains(active) && !(active && active.closest('#search-form'))) main.focus({ preventScroll: true });
   firstRoute = false;
 }
 
@@ -113,7 +140,7 @@ onSessionChange((next) => {
   if (!session.user) forgetUploads();
   renderHeader();
   if (next && location.hash !== next) location.hash = next;
-  else route();
+  else route(true);
 });
 
 // Files dropped anywhere go to the upload view. The overlay says so, except
@@ -152,6 +179,7 @@ async function start() {
   try {
     await loadSession();
   } catch (err) {
+    showSearchBar(false);
     main.replaceChildren(h('div', { class: 'empty-state', role: 'alert', 'data-testid': 'start-error' },
       h('h1', { class: 'empty-title', text: 'Could not reach imagerepo' }),
       h('p', { class: 'empty-text', text: err.message }),
@@ -159,7 +187,27 @@ async function start() {
     return;
   }
   renderHeader();
-  window.addEventListener('hashchange', route);
+  // Each listener once, also when "Try again" starts again.
+  if (!started) {
+    started = true;
+    initSearch({ onNavigate: onAddressChange, gridHash });
+    window.addEventListener('hashchange', onAddressChange);
+    window.addEventListener('popstate', onAddressChange);
+  }
   route();
+}
+
+let started = false;
+function onAddressChange() {
+  route();
+}
+
+// gridHash is the grid that search results show on: the one on screen, or
+// the one an image was opened from, else all images.
+function gridHash() {
+  const r = parse(location.hash);
+  if (r.view === 'mine') return '#/mine';
+  if (r.view === 'image') return listing.route;
+  return '#/';
 }
 start();

@@ -32,10 +32,12 @@ export function renderHeader() {
   }
 }
 
-// markCurrent sets aria-current on the header link of the current view.
+// markCurrent sets aria-current on the header link of the current view
+// (the logo and My images lead there without a search).
 export function markCurrent(hash) {
-  for (const a of document.querySelectorAll('.site-header a[href^="#/"]')) {
-    if (a.getAttribute('href') === hash) a.setAttribute('aria-current', 'page');
+  for (const a of document.querySelectorAll('.site-header a[href*="#/"]')) {
+    const url = new URL(a.href);
+    if (url.hash === hash && url.search === location.search) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
 }
@@ -51,7 +53,7 @@ function accountMenu(user) {
     h('p', { class: 'account-menu-head' }, 'Signed in as ', h('strong', { text: user.username }),
       admin ? h('span', { class: 'role-pill', text: 'Admin' }) : null),
     h('ul', { class: 'menu-list', 'aria-label': 'Account' },
-      item('#/mine', 'grid', 'My images', 'menu-mine'),
+      item('/#/mine', 'grid', 'My images', 'menu-mine'),
       item('#/tokens', 'key', 'Tokens', 'menu-tokens'),
       item('#/password', 'password', 'Password', 'menu-password'),
       admin ? item('#/admin', 'users', 'Admin', 'menu-admin') : null,

@@ -6,6 +6,7 @@ import { ApiError, deleteImage, getImage, updateImage } from './api.js';
 import { h, icon } from './dom.js';
 import { formatBytes, formatDate, parseTags } from './format.js';
 import { listing, neighbours, removeFromListing, replaceInListing } from './listing.js';
+import { isSearching, tagAddress } from './search.js';
 import { canChange, session } from './session.js';
 import { visibilityBadge, visibilityChoice } from './visibility.js';
 
@@ -62,7 +63,7 @@ function showImage(main, initial) {
   main.append(h('article', { class: 'image-view', 'data-testid': 'image-view', 'data-id': doc.id },
     h('div', { class: 'image-toolbar' },
       h('a', { class: 'button ghost', href: listing.route, id: 'back-link', 'data-testid': 'back-link' },
-        icon('back'), listing.route === '#/mine' ? 'My images' : 'All images'),
+        icon('back'), isSearching() ? 'Results' : listing.route === '#/mine' ? 'My images' : 'All images'),
       h('div', { class: 'image-nav', hidden: !prev && !next },
         navLink(prev, 'prev', 'Previous image'),
         navLink(next, 'next', 'Next image'))),
@@ -86,7 +87,9 @@ function showImage(main, initial) {
     descEl.textContent = doc.description || '';
     descEl.hidden = !doc.description;
     const tags = Array.isArray(doc.tags) ? doc.tags : [];
-    tagsEl.replaceChildren(...tags.map((t) => h('li', { class: 'tag', text: t })));
+    // Each tag leads to the grid filtered by it.
+    tagsEl.replaceChildren(...tags.map((t) => h('li', {},
+      h('a', { class: 'tag tag-link', href: tagAddress(t), 'data-testid': 'image-tag', title: `Show images tagged “${t}”`, text: t }))));
     tagsEl.hidden = tags.length === 0;
     badgeEl.replaceChildren(visibilityBadge(doc.visibility));
     const rows = [
