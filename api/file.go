@@ -3,8 +3,10 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -20,25 +22,90 @@ func (s *Server) handleFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	blob, err := s.images.OpenBlob(c.Request().Context(), img.SHA256)
+	return s.serveOriginal(c, img, "no-cache")
+}
+
+// serveOriginal sends img's stored bytes to a viewer who may see its
+// location, and a copy without location metadata to anyone else: that copy
+// is made in a temporary file (the stored original stays untouched) and has
+// an ETag of its own.
+func (s *Server) serveOriginal(c echo.Context, img *gallery.Image, cacheControl string) error {
+	ctx := c.Request().Context()
+	blob, err := s.images.OpenBlob(ctx, img.SHA256)
 	if err != nil {
 		return err
 	}
 	defer blob.Close()
 	s.extendDeadlines(c, 0, s.cfg.TransferTimeout)
 
+	etag := `"` + img.SHA256 + `"`
+	var body io.ReadSeeker = blob
+	if !gallery.CanSeeLocation(viewer(c), img) {
+		etag = `"` + img.SHA256 + `-noloc"`
+		body = nil // not modified: the copy is not made
+		if !notModified(c.Request(), etag) {
+			f, err := s.stripped(blob)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				f.Close()
+				os.Remove(f.Name())
+			}()
+			body = f
+		}
+	}
+
 	h := c.Response().Header()
 	h.Set("Content-Type", img.ContentType)
-	h.Set("ETag", `"`+img.SHA256+`"`)
-	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", cacheControl)
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	disposition := "inline"
 	if c.QueryParam("download") != "" {
 		disposition = "attachment"
 	}
 	h.Set("Content-Disposition", contentDisposition(disposition, img.Filename))
-	http.ServeContent(&jsonErrors{ResponseWriter: c.Response()}, c.Request(), "", img.CreatedAt, blob)
+	if body == nil {
+		return c.NoContent(http.StatusNotModified)
+	}
+	http.ServeContent(&jsonErrors{ResponseWriter: c.Response()}, c.Request(), "", img.CreatedAt, body)
 	return nil
+}
+
+// stripped copies r without location metadata into a temporary file,
+// rewound for reading. The caller closes and removes it.
+func (s *Server) stripped(r io.ReadSeeker) (*os.File, error) {
+	f, err := os.CreateTemp(s.cfg.UploadDir, "noloc-*")
+	if err != nil {
+		return nil, err
+	}
+	err = s.decoder.StripLocation(r, f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return f, nil
+}
+
+// notModified reports whether r's If-None-Match names etag (or is "*"), so
+// that the copy behind etag need not be made.
+func notModified(r *http.Request, etag string) bool {
+	inm := r.Header.Get("If-None-Match")
+	if inm == "" || r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	for _, t := range strings.Split(inm, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonErrors turns the plain-text errors of http.ServeContent (a Range

@@ -199,7 +199,9 @@ type uploadResult struct {
 		gallery.Image
 		Duplicate bool `json:"duplicate"`
 		URLs      struct {
-			File string `json:"file"`
+			File       string `json:"file"`
+			ThumbSmall string `json:"thumb_small"`
+			ThumbLarge string `json:"thumb_large"`
 		} `json:"urls"`
 	} `json:"images"`
 	Failed []struct {

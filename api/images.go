@@ -22,21 +22,34 @@ type imageJSON struct {
 }
 
 type imageURLs struct {
-	File string `json:"file"`
+	File       string `json:"file"`
+	ThumbSmall string `json:"thumb_small"`
+	ThumbLarge string `json:"thumb_large"`
 }
 
-func render(img *gallery.Image) imageJSON {
+// render shows img to viewer: without its location unless viewer may see
+// it (gallery.CanSeeLocation).
+func render(img *gallery.Image, viewer *gallery.User) imageJSON {
 	base := "/api/images/" + url.PathEscape(img.ID)
 	if img.Tags == nil {
 		img.Tags = []string{}
 	}
-	return imageJSON{Image: img, URLs: imageURLs{File: base + "/file"}}
+	if img.Location != nil && !gallery.CanSeeLocation(viewer, img) {
+		cp := *img
+		cp.Location = nil
+		img = &cp
+	}
+	return imageJSON{Image: img, URLs: imageURLs{
+		File:       base + "/file",
+		ThumbSmall: base + "/thumb/" + gallery.ThumbSmall,
+		ThumbLarge: base + "/thumb/" + gallery.ThumbLarge,
+	}}
 }
 
-func renderAll(imgs []*gallery.Image) []imageJSON {
+func renderAll(imgs []*gallery.Image, viewer *gallery.User) []imageJSON {
 	out := make([]imageJSON, len(imgs))
 	for i, img := range imgs {
-		out[i] = render(img)
+		out[i] = render(img, viewer)
 	}
 	return out
 }
@@ -77,7 +90,7 @@ func (s *Server) handleListImages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listResponse{Images: renderAll(imgs), Next: next})
+	return c.JSON(http.StatusOK, listResponse{Images: renderAll(imgs, v), Next: next})
 }
 
 func pageLimit(v string) (int, error) {
@@ -135,7 +148,7 @@ func (s *Server) handleGetImage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, render(img))
+	return c.JSON(http.StatusOK, render(img, viewer(c)))
 }
 
 func (s *Server) handlePatchImage(c echo.Context) error {
@@ -150,7 +163,7 @@ func (s *Server) handlePatchImage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, render(img))
+	return c.JSON(http.StatusOK, render(img, viewer(c)))
 }
 
 func (s *Server) handleDeleteImage(c echo.Context) error {

@@ -63,7 +63,7 @@ func (s *Server) searchImages(c echo.Context, f gallery.ImageFilter) error {
 			return err
 		}
 		if gallery.CanSee(f.Viewer, img) {
-			out.Images = append(out.Images, render(img))
+			out.Images = append(out.Images, render(img, f.Viewer))
 		}
 	}
 	return c.JSON(http.StatusOK, out)

@@ -11,6 +11,12 @@
 // headers, then each route sets its own read and write deadlines, so that a
 // large upload or download can finish while a stalled JSON request cannot
 // hold a connection.
+//
+// Thumbnails are sent as immutable for a year (their bytes never change): a
+// browser, or for a public image a shared cache, that fetched one keeps it
+// after the image is made private or deleted. An original sent to anyone
+// but its owner or an admin is first copied without its location metadata
+// into a temporary file under Config.UploadDir, once per request.
 package api
 
 import (
@@ -29,10 +35,15 @@ import (
 	"imagerepo/gallery"
 )
 
-// Decoder learns what image an upload holds from its bytes. imaging.Decoder
+// Decoder is the image pipeline as the routes need it; imaging.Decoder
 // fills it.
 type Decoder interface {
-	Inspect(ctx context.Context, r io.ReadSeeker) (gallery.ImageInfo, error)
+	// ProcessUpload checks an upload's bytes and makes what is stored with
+	// them: thumbnails, camera data, perceptual hash.
+	ProcessUpload(ctx context.Context, r io.ReadSeeker) (*gallery.Processed, error)
+	// StripLocation copies the image read from r to w without its location
+	// metadata; on an error w may hold part of it.
+	StripLocation(r io.ReadSeeker, w io.Writer) error
 }
 
 // Config holds the limits and settings of the HTTP layer.
@@ -131,6 +142,8 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 	e.DELETE("/api/images/:id", s.handleDeleteImage)
 	e.GET("/api/images/:id/file", s.handleFile)
 	e.HEAD("/api/images/:id/file", s.handleFile)
+	e.GET("/api/images/:id/thumb/:size", s.handleThumb)
+	e.HEAD("/api/images/:id/thumb/:size", s.handleThumb)
 
 	e.GET("/api/setup", s.handleSetup)
 	e.POST("/api/users", s.handleCreateUser)

@@ -86,7 +86,7 @@ func (s *Server) handleUpload(c echo.Context) error {
 	for _, sp := range form.files {
 		img, dup, err := s.storeUpload(c, tmpl, form.title, sp)
 		if err == nil {
-			j := render(img)
+			j := render(img, owner)
 			j.Duplicate = dup
 			resp.Images = append(resp.Images, j)
 			continue
@@ -127,15 +127,16 @@ func (s *Server) storeUpload(c echo.Context, tmpl gallery.Image, title string, s
 	if _, err := sp.file.Seek(0, io.SeekStart); err != nil {
 		return nil, false, err
 	}
-	info, err := s.decoder.Inspect(ctx, sp.file)
+	p, err := s.decoder.ProcessUpload(ctx, sp.file)
 	if err != nil {
 		return nil, false, err
 	}
-	img.ContentType, img.Width, img.Height = info.ContentType, info.Width, info.Height
+	img.ContentType, img.Width, img.Height = p.Info.ContentType, p.Info.Width, p.Info.Height
+	img.Camera, img.TakenAt, img.Location, img.Hash = p.Camera, p.TakenAt, p.Location, p.Hash
 	if _, err := sp.file.Seek(0, io.SeekStart); err != nil {
 		return nil, false, err
 	}
-	return s.images.CreateImage(ctx, &img, sp.file)
+	return s.images.CreateImage(ctx, &img, sp.file, p.Small, p.Large)
 }
 
 // readUploadForm streams the multipart body: file parts go to temp files

@@ -139,8 +139,8 @@ func (s *ImageService) FindImages(ctx context.Context, f gallery.ImageFilter) ([
 }
 
 // CreateImage writes through; a new id cannot be cached yet.
-func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body io.Reader) (*gallery.Image, bool, error) {
-	return s.next.CreateImage(ctx, img, body)
+func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body io.Reader, thumbs ...gallery.ThumbData) (*gallery.Image, bool, error) {
+	return s.next.CreateImage(ctx, img, body, thumbs...)
 }
 
 // UpdateImage writes through and invalidates the id.

@@ -47,6 +47,12 @@ type Image struct {
 	SHA256      string     `json:"sha256"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+
+	Camera   *Camera    `json:"camera,omitempty"`
+	TakenAt  *time.Time `json:"taken_at,omitempty"`
+	Location *Location  `json:"location,omitempty"` // shown to the owner and admins only
+	Hash     uint64     `json:"-"`                  // perceptual hash; 0 when not computed
+	Thumbs   []Thumb    `json:"-"`                  // none for images stored before thumbnails
 }
 
 // Clone returns a deep copy, so that a holder of the copy can never change
@@ -60,6 +66,7 @@ func (img *Image) Clone() *Image {
 	if c.Tags == nil {
 		c.Tags = []string{}
 	}
+	c.cloneMedia()
 	return &c
 }
 
@@ -167,9 +174,11 @@ type ImageService interface {
 	// ContentType, Width and Height the caller has filled and validated. The
 	// service sets ID, SHA256, Bytes, CreatedAt and UpdatedAt. When the owner
 	// already has an image with the same bytes, nothing is written and that
-	// image is returned with duplicate true.
+	// image is returned with duplicate true. thumbs are stored beside the
+	// original, content-addressed too, and listed in the document's Thumbs;
+	// the caller may also fill Camera, TakenAt, Location and Hash.
 	// EINSUFFICIENTSTORAGE when the disk is full.
-	CreateImage(ctx context.Context, img *Image, body io.Reader) (created *Image, duplicate bool, err error)
+	CreateImage(ctx context.Context, img *Image, body io.Reader, thumbs ...ThumbData) (created *Image, duplicate bool, err error)
 
 	// UpdateImage applies upd to the image and returns the updated document.
 	// ENOTFOUND when there is no such image; EINVALID for a bad field.

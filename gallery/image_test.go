@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"imagerepo/gallery"
 )
@@ -127,5 +128,26 @@ func TestImage_Clone(t *testing.T) {
 	c.Tags[0] = "b"
 	if img.Tags[0] != "a" {
 		t.Fatal("clone shares tags")
+	}
+}
+
+func TestImage_Clone_Media(t *testing.T) {
+	taken := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	img := &gallery.Image{
+		Camera:   &gallery.Camera{Model: "a"},
+		TakenAt:  &taken,
+		Location: &gallery.Location{Latitude: 1},
+		Thumbs:   []gallery.Thumb{{Size: gallery.ThumbSmall, SHA256: "a"}},
+	}
+	c := img.Clone()
+	c.Camera.Model = "b"
+	*c.TakenAt = c.TakenAt.Add(time.Hour)
+	c.Location.Latitude = 2
+	c.Thumbs[0].SHA256 = "b"
+	if img.Camera.Model != "a" || !img.TakenAt.Equal(taken) || img.Location.Latitude != 1 || img.Thumbs[0].SHA256 != "a" {
+		t.Fatalf("clone shares camera data or thumbnails: %+v", img)
+	}
+	if img.Thumb(gallery.ThumbSmall) == nil || img.Thumb(gallery.ThumbLarge) != nil {
+		t.Error("Thumb by size")
 	}
 }

@@ -157,3 +157,9 @@ type TokenService interface {
 	// is unknown or revoked, or the account disabled.
 	FindToken(ctx context.Context, secret string) (*User, *Token, error)
 }
+
+// CanSeeLocation reports whether viewer may learn where img was taken, from
+// its document or its original's metadata: its owner or an admin.
+func CanSeeLocation(viewer *User, img *Image) bool {
+	return CanChange(viewer, img)
+}

@@ -70,7 +70,7 @@ func (m *memSource) FindImages(_ context.Context, f gallery.ImageFilter) ([]*gal
 	return out, next, nil
 }
 
-func (m *memSource) CreateImage(context.Context, *gallery.Image, io.Reader) (*gallery.Image, bool, error) {
+func (m *memSource) CreateImage(context.Context, *gallery.Image, io.Reader, ...gallery.ThumbData) (*gallery.Image, bool, error) {
 	return nil, false, fmt.Errorf("memSource: read only")
 }
 

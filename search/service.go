@@ -44,8 +44,8 @@ func (s *ImageService) OpenBlob(ctx context.Context, sha256 string) (io.ReadSeek
 }
 
 // CreateImage stores the image through the wrapped service, then indexes it.
-func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body io.Reader) (*gallery.Image, bool, error) {
-	created, dup, err := s.next.CreateImage(ctx, img, body)
+func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body io.Reader, thumbs ...gallery.ThumbData) (*gallery.Image, bool, error) {
+	created, dup, err := s.next.CreateImage(ctx, img, body, thumbs...)
 	if err == nil && !dup {
 		s.written(ctx, created.ID)
 	}

@@ -30,6 +30,28 @@ func (db *DB) lockSHA(sha string) (unlock func()) {
 	return m.Unlock
 }
 
+// lockSHAs takes the locks of every sha given, each shard's once and in
+// ascending order, so that two callers locking overlapping sets cannot
+// deadlock (Verify takes them all in the same order).
+func (db *DB) lockSHAs(shas ...string) (unlock func()) {
+	var held [256]bool
+	for _, sha := range shas {
+		held[hexNibble(sha[0])<<4|hexNibble(sha[1])] = true
+	}
+	for i := range held {
+		if held[i] {
+			db.shaLocks[i].Lock()
+		}
+	}
+	return func() {
+		for i := range held {
+			if held[i] {
+				db.shaLocks[i].Unlock()
+			}
+		}
+	}
+}
+
 func hexNibble(c byte) byte {
 	if c >= 'a' {
 		return c - 'a' + 10

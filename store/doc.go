@@ -20,6 +20,12 @@
 // refers to them. Creates and deletes of the same bytes are serialised by a
 // per-sha lock, so a document never points at missing bytes.
 //
+// Thumbnails are blobs too, written the same way in the same CreateImage
+// and listed in their image's document. A document refers to its original
+// through the sha index (sha + owner) and to its thumbnails through the
+// thumbnail index (sha + image id); a blob is kept while either names it,
+// and the delete, the sweep and Verify all ask both.
+//
 // The data directory is locked by bbolt's file lock, so one process at a time
 // uses it. Open leaves a marker file that a clean Close removes; finding it at
 // Open means the last run stopped uncleanly, and a background sweep removes
@@ -45,6 +51,13 @@
 //     folding.
 //   - On Unix a blob opened by OpenBlob stays readable after a concurrent
 //     DeleteImage removes its name.
+//   - Images stored before schema 3 have no thumbnails, camera data or
+//     perceptual hash; nothing fills them in yet (the HTTP layer serves
+//     their originals in place of thumbnails).
+//   - An ownerless image removed by the hand-over because it duplicates one
+//     of the admin's leaves its thumbnail blobs behind unless the admin's
+//     image shares them (Verify reports them). Uploads need an account, so
+//     an ownerless image with thumbnails is not made through the API.
 //   - Migrations to a newer SchemaVersion run inside Open, before it returns.
 //     A long one should be made resumable and moved to the background.
 //   - Verify compares blob sizes with the documents; it does not rehash the

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -103,9 +104,10 @@ func (s *ImageService) FindImages(ctx context.Context, filter gallery.ImageFilte
 	return imgs, next, nil
 }
 
-// CreateImage streams body into the blob folder and stores the document; see
-// gallery.ImageService. The caller's img is left as it was.
-func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body io.Reader) (*gallery.Image, bool, error) {
+// CreateImage streams body into the blob folder, writes the thumbnails
+// beside it and stores the document; see gallery.ImageService. The caller's
+// img is left as it was.
+func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body io.Reader, thumbs ...gallery.ThumbData) (*gallery.Image, bool, error) {
 	if img == nil {
 		return nil, false, errors.New("store: CreateImage without an image")
 	}
@@ -113,6 +115,10 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 	if err := img.Validate(); err != nil {
 		return nil, false, err
 	}
+	if err := checkThumbs(thumbs); err != nil {
+		return nil, false, err
+	}
+	img.Thumbs = nil
 
 	// The bytes travel before any lock is taken.
 	t, err := s.db.writeTemp(ctx, body)
@@ -120,6 +126,17 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 		return nil, false, err
 	}
 	defer t.discard()
+	temps := []*tempBlob{t}
+	for _, th := range thumbs {
+		tt, err := s.db.writeTemp(ctx, bytes.NewReader(th.Data))
+		if err != nil {
+			return nil, false, err
+		}
+		defer tt.discard()
+		temps = append(temps, tt)
+		img.Thumbs = append(img.Thumbs, gallery.Thumb{Size: th.Size, SHA256: tt.sha, ContentType: th.ContentType,
+			Width: th.Width, Height: th.Height, Bytes: tt.bytes})
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
@@ -129,10 +146,14 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 		return nil, false, err
 	}
 	defer leave()
-	unlock := s.db.lockSHA(t.sha)
+	shas := make([]string, len(temps))
+	for i, tt := range temps {
+		shas[i] = tt.sha
+	}
+	unlock := s.db.lockSHAs(shas...)
 	defer unlock()
 
-	// Under the sha lock no one else can add or drop a reference to these
+	// Under the sha locks no one else can add or drop a reference to these
 	// bytes, so what this read sees holds until our commit, but for the
 	// owner change of adoptOwnerless, which the write checks for.
 	var existing *gallery.Image
@@ -146,9 +167,17 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 		return existing, true, nil
 	}
 
-	installed, err := s.db.install(t)
-	if err != nil {
-		return nil, false, err
+	// installed lists the blobs this call put in place; whatever of them no
+	// document refers to in the end is removed again.
+	var installed []string
+	defer func() { s.dropUnreferenced(installed) }()
+	for _, tt := range temps {
+		ok, err := s.db.install(tt)
+		if err != nil {
+			return nil, false, err
+		} else if ok {
+			installed = append(installed, tt.sha)
+		}
 	}
 	img.SHA256, img.Bytes = t.sha, t.bytes
 	err = s.db.bolt.Update(func(tx *bbolt.Tx) error {
@@ -168,18 +197,54 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 		return bumpWriteSeq(tx, 1)
 	})
 	if err != nil {
-		if installed {
-			// Nothing refers to bytes we just put in place.
-			if rerr := s.db.removeBlob(t.sha); rerr != nil {
-				s.db.log.Warn("store: remove blob after failed create", "sha256", t.sha, "err", rerr)
-			}
-		}
 		return nil, false, storageErr("commit image", err)
 	}
 	if existing != nil {
 		return existing, true, nil
 	}
 	return img, false, nil
+}
+
+// checkThumbs refuses thumbnails a caller should never hand over: an
+// unknown or repeated size, no content type, no bytes.
+func checkThumbs(thumbs []gallery.ThumbData) error {
+	seen := map[string]bool{}
+	for _, th := range thumbs {
+		if th.Size != gallery.ThumbSmall && th.Size != gallery.ThumbLarge || seen[th.Size] {
+			return fmt.Errorf("store: thumbnail size %q unknown or repeated", th.Size)
+		}
+		seen[th.Size] = true
+		if th.ContentType == "" || len(th.Data) == 0 || th.Width <= 0 || th.Height <= 0 {
+			return fmt.Errorf("store: %s thumbnail without type, bytes or size", th.Size)
+		}
+	}
+	return nil
+}
+
+// dropUnreferenced removes those of the blobs with these shas that no
+// document refers to. The caller holds their sha locks.
+func (s *ImageService) dropUnreferenced(shas []string) {
+	if len(shas) == 0 {
+		return
+	}
+	var drop []string
+	if err := s.db.bolt.View(func(tx *bbolt.Tx) error {
+		for _, sha := range shas {
+			if !shaReferenced(tx, sha) && !slices.Contains(drop, sha) {
+				drop = append(drop, sha)
+			}
+		}
+		return nil
+	}); err != nil {
+		s.db.log.Warn("store: check blobs after a write", "err", err)
+		return
+	}
+	for _, sha := range drop {
+		if err := s.db.removeBlob(sha); err != nil {
+			// Only a leak: the sweep after an unclean stop, or Verify, finds it.
+			s.db.log.Warn("store: remove unreferenced blob", "sha256", sha, "err", err)
+		}
+	}
 }
 
 // UpdateImage applies upd to the image and returns the updated document.
@@ -210,21 +275,21 @@ func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 	}
 	defer leave()
 
-	// The sha of a document never changes, so it can be read before the lock.
-	var sha string
+	// The bytes a document refers to never change, so they can be read
+	// before the lock.
+	var shas []string
 	if err := s.db.bolt.View(func(tx *bbolt.Tx) error {
 		img, err := getImage(tx, id)
 		if err == nil {
-			sha = img.SHA256
+			shas = blobsOf(img)
 		}
 		return err
 	}); err != nil {
 		return err
 	}
 
-	unlock := s.db.lockSHA(sha)
+	unlock := s.db.lockSHAs(shas...)
 	defer unlock()
-	var last bool
 	err = s.db.bolt.Update(func(tx *bbolt.Tx) error {
 		img, err := getImage(tx, id) // again: a concurrent delete may have won
 		if err != nil {
@@ -233,20 +298,25 @@ func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 		if err := deleteImage(tx, img); err != nil {
 			return err
 		}
-		last = !shaReferenced(tx, sha)
 		return bumpWriteSeq(tx, 1)
 	})
 	if err != nil {
 		return storageErr("delete image", err)
 	}
-	if last {
-		if err := s.db.removeBlob(sha); err != nil {
-			// The document is gone, which is what the caller asked for; the
-			// bytes are only a leak.
-			s.db.log.Warn("store: remove unreferenced blob", "sha256", sha, "err", err)
-		}
-	}
+	// The document is gone, which is what the caller asked for; bytes left
+	// behind would only be a leak.
+	s.dropUnreferenced(shas)
 	return nil
+}
+
+// blobsOf lists the shas of the bytes img refers to: its original and its
+// thumbnails.
+func blobsOf(img *gallery.Image) []string {
+	shas := []string{img.SHA256}
+	for _, t := range img.Thumbs {
+		shas = append(shas, t.SHA256)
+	}
+	return shas
 }
 
 // OpenBlob opens the stored bytes with that hex sha256 for reading. No

@@ -30,15 +30,59 @@ type imageDoc struct {
 	SHA256      string    `json:"sha256"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+
+	// Since schema 3; documents from before lack them.
+	Camera   *cameraDoc   `json:"camera,omitempty"`
+	TakenAt  *time.Time   `json:"taken_at,omitempty"`
+	Location *locationDoc `json:"location,omitempty"`
+	Hash     uint64       `json:"hash,omitempty"`
+	Thumbs   []thumbDoc   `json:"thumbs,omitempty"`
+}
+
+type cameraDoc struct {
+	Make         string  `json:"make,omitempty"`
+	Model        string  `json:"model,omitempty"`
+	Lens         string  `json:"lens,omitempty"`
+	ExposureTime string  `json:"exposure_time,omitempty"`
+	FNumber      float64 `json:"f_number,omitempty"`
+	FocalLength  float64 `json:"focal_length,omitempty"`
+	ISO          int     `json:"iso,omitempty"`
+}
+
+type locationDoc struct {
+	Latitude  float64 `json:"lat"`
+	Longitude float64 `json:"lon"`
+}
+
+type thumbDoc struct {
+	Size        string `json:"size"`
+	SHA256      string `json:"sha256"`
+	ContentType string `json:"content_type"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	Bytes       int64  `json:"bytes"`
 }
 
 func marshalImage(img *gallery.Image) ([]byte, error) {
-	return json.Marshal(imageDoc{
+	d := imageDoc{
 		ID: img.ID, Title: img.Title, Description: img.Description, Tags: img.Tags,
 		Owner: img.Owner, Visibility: string(img.Visibility), Filename: img.Filename,
 		ContentType: img.ContentType, Bytes: img.Bytes, Width: img.Width, Height: img.Height,
 		SHA256: img.SHA256, CreatedAt: img.CreatedAt, UpdatedAt: img.UpdatedAt,
-	})
+		TakenAt: img.TakenAt, Hash: img.Hash,
+	}
+	if c := img.Camera; c != nil {
+		d.Camera = &cameraDoc{Make: c.Make, Model: c.Model, Lens: c.Lens, ExposureTime: c.ExposureTime,
+			FNumber: c.FNumber, FocalLength: c.FocalLength, ISO: c.ISO}
+	}
+	if l := img.Location; l != nil {
+		d.Location = &locationDoc{Latitude: l.Latitude, Longitude: l.Longitude}
+	}
+	for _, t := range img.Thumbs {
+		d.Thumbs = append(d.Thumbs, thumbDoc{Size: t.Size, SHA256: t.SHA256, ContentType: t.ContentType,
+			Width: t.Width, Height: t.Height, Bytes: t.Bytes})
+	}
+	return json.Marshal(d)
 }
 
 func unmarshalImage(data []byte) (*gallery.Image, error) {
@@ -49,12 +93,25 @@ func unmarshalImage(data []byte) (*gallery.Image, error) {
 	if d.Tags == nil {
 		d.Tags = []string{}
 	}
-	return &gallery.Image{
+	img := &gallery.Image{
 		ID: d.ID, Title: d.Title, Description: d.Description, Tags: d.Tags,
 		Owner: d.Owner, Visibility: gallery.Visibility(d.Visibility), Filename: d.Filename,
 		ContentType: d.ContentType, Bytes: d.Bytes, Width: d.Width, Height: d.Height,
 		SHA256: d.SHA256, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
-	}, nil
+		TakenAt: d.TakenAt, Hash: d.Hash,
+	}
+	if c := d.Camera; c != nil {
+		img.Camera = &gallery.Camera{Make: c.Make, Model: c.Model, Lens: c.Lens, ExposureTime: c.ExposureTime,
+			FNumber: c.FNumber, FocalLength: c.FocalLength, ISO: c.ISO}
+	}
+	if l := d.Location; l != nil {
+		img.Location = &gallery.Location{Latitude: l.Latitude, Longitude: l.Longitude}
+	}
+	for _, t := range d.Thumbs {
+		img.Thumbs = append(img.Thumbs, gallery.Thumb{Size: t.Size, SHA256: t.SHA256, ContentType: t.ContentType,
+			Width: t.Width, Height: t.Height, Bytes: t.Bytes})
+	}
+	return img, nil
 }
 
 // getImage loads one document; ENOTFOUND when there is none.
@@ -82,6 +139,11 @@ func putImage(tx *bbolt.Tx, img *gallery.Image) error {
 	if err := tx.Bucket(shaBucket).Put(shaKey(img.SHA256, img.Owner), []byte(img.ID)); err != nil {
 		return err
 	}
+	for _, t := range img.Thumbs {
+		if err := tx.Bucket(thumbRefBucket).Put(thumbRefKey(t.SHA256, img.ID), nil); err != nil {
+			return err
+		}
+	}
 	return putTags(tx, img.ID, img.Tags)
 }
 
@@ -92,6 +154,11 @@ func deleteImage(tx *bbolt.Tx, img *gallery.Image) error {
 	}
 	if err := tx.Bucket(shaBucket).Delete(shaKey(img.SHA256, img.Owner)); err != nil {
 		return err
+	}
+	for _, t := range img.Thumbs {
+		if err := tx.Bucket(thumbRefBucket).Delete(thumbRefKey(t.SHA256, img.ID)); err != nil {
+			return err
+		}
 	}
 	return deleteTags(tx, img.ID, img.Tags)
 }
@@ -132,11 +199,21 @@ func tagKey(tag, id string) []byte {
 	return append(tagPrefix(tag), id...)
 }
 
-// shaReferenced reports whether any document refers to the bytes with that sha.
+// thumbRefKey is thumbnail sha256 + "\x00" + image id.
+func thumbRefKey(sha, id string) []byte {
+	return []byte(sha + "\x00" + id)
+}
+
+// shaReferenced reports whether any document refers to the bytes with that
+// sha, as its original or as one of its thumbnails.
 func shaReferenced(tx *bbolt.Tx, sha string) bool {
 	prefix := []byte(sha + "\x00")
-	k, _ := tx.Bucket(shaBucket).Cursor().Seek(prefix)
-	return k != nil && bytes.HasPrefix(k, prefix)
+	for _, b := range [][]byte{shaBucket, thumbRefBucket} {
+		if k, _ := tx.Bucket(b).Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // scanDesc calls fn with the keys of b that start with prefix, largest

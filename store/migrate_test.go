@@ -26,7 +26,7 @@ func toSchema1(t *testing.T, dir string, keepUsers bool) {
 	}
 	defer bdb.Close()
 	err = bdb.Update(func(tx *bbolt.Tx) error {
-		drop := [][]byte{sessionsBucket, userSessionsBucket, tokensBucket, userTokensBucket}
+		drop := [][]byte{sessionsBucket, userSessionsBucket, tokensBucket, userTokensBucket, thumbRefBucket}
 		if !keepUsers {
 			drop = append(drop, usersBucket)
 		}
@@ -66,10 +66,10 @@ func TestOpen_MigrateSchema1(t *testing.T) {
 		t.Errorf("migration log:\n%s", logs.String())
 	}
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		if v := schemaVersion(tx); v != 2 {
-			t.Errorf("schema version %d, want 2", v)
+		if v := schemaVersion(tx); v != SchemaVersion {
+			t.Errorf("schema version %d, want %d", v, SchemaVersion)
 		}
-		for _, b := range [][]byte{usersBucket, sessionsBucket, userSessionsBucket, tokensBucket, userTokensBucket} {
+		for _, b := range [][]byte{usersBucket, sessionsBucket, userSessionsBucket, tokensBucket, userTokensBucket, thumbRefBucket} {
 			if tx.Bucket(b) == nil {
 				t.Errorf("bucket %s missing after the migration", b)
 			}

@@ -9,7 +9,7 @@ import (
 
 // SchemaVersion is the version of the stored data this build reads and
 // writes. A change to stored data raises it and appends a migration.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Buckets.
 var (
@@ -23,6 +23,10 @@ var (
 	shaBucket = []byte("image_sha")
 	// tagBucket holds lower(tag) + "\x00" + id, with empty values.
 	tagBucket = []byte("image_tags")
+	// thumbRefBucket holds thumbnail sha256 + "\x00" + image id, with empty
+	// values: the references to thumbnail bytes, beside shaBucket's to
+	// originals, so that a blob is kept while either refers to it.
+	thumbRefBucket = []byte("image_thumbs")
 
 	// usersBucket maps a username to its JSON account, password hash included.
 	usersBucket = []byte("users")
@@ -67,6 +71,12 @@ var migrations = []func(tx *bbolt.Tx) error{
 			}
 		}
 		return nil
+	},
+	// 3: thumbnail references. Documents from before keep no thumbnails and
+	// are served from their originals; they need no rewrite.
+	2: func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(thumbRefBucket)
+		return err
 	},
 }
 

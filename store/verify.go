@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"go.etcd.io/bbolt"
 
@@ -20,7 +21,7 @@ const maxProblems = 100
 // Verify checks the data directory's consistency and returns every problem
 // found (up to a cap) joined in one error, nil when there is none: bbolt's
 // own page check, the schema version, that every document's bytes exist with
-// the right size, that the sha and tag indexes match the documents both
+// the right size (thumbnails' too), that the sha, thumbnail and tag indexes match the documents both
 // ways, that every blob is referenced by some document, that every account
 // is well formed, and that the session and token records and their per-user
 // indexes match each other both ways and name existing accounts.
@@ -52,7 +53,7 @@ func (db *DB) Verify(ctx context.Context) error {
 		v.problem("schema version is %d, want %d", got, SchemaVersion)
 	}
 	for _, step := range []func(context.Context) error{
-		v.images, v.shaIndex, v.tagIndex, v.blobs,
+		v.images, v.shaIndex, v.thumbIndex, v.tagIndex, v.blobs,
 		v.users, v.sessions, v.sessionIndex, v.tokens, v.tokenIndex,
 	} {
 		if err := step(ctx); err != nil {
@@ -109,6 +110,9 @@ func (v *verifier) images(ctx context.Context) error {
 		} else if info.Size() != img.Bytes {
 			v.problem("image %s: bytes %s hold %d bytes, the document says %d", id, img.SHA256, info.Size(), img.Bytes)
 		}
+		for _, t := range img.Thumbs {
+			v.thumb(id, t)
+		}
 		if got := v.tx.Bucket(shaBucket).Get(shaKey(img.SHA256, img.Owner)); string(got) != id {
 			v.problem("image %s: sha index has %q", id, got)
 		}
@@ -119,6 +123,47 @@ func (v *verifier) images(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// thumb checks one thumbnail of image id: its bytes and its reference.
+func (v *verifier) thumb(id string, t gallery.Thumb) {
+	if !gallery.ValidSHA256(t.SHA256) {
+		v.problem("image %s: %s thumbnail has a malformed sha256 %q", id, t.Size, t.SHA256)
+		return
+	}
+	v.shas[t.SHA256] = true
+	if info, err := os.Stat(v.db.blobPath(t.SHA256)); errors.Is(err, fs.ErrNotExist) {
+		v.problem("image %s: %s thumbnail bytes %s are missing", id, t.Size, t.SHA256)
+	} else if err != nil {
+		v.problem("image %s: %v", id, err)
+	} else if info.Size() != t.Bytes {
+		v.problem("image %s: %s thumbnail %s holds %d bytes, the document says %d", id, t.Size, t.SHA256, info.Size(), t.Bytes)
+	}
+	if v.tx.Bucket(thumbRefBucket).Get(thumbRefKey(t.SHA256, id)) == nil {
+		v.problem("image %s: %s thumbnail %s is not indexed", id, t.Size, t.SHA256)
+	}
+}
+
+// thumbIndex checks that every thumbnail reference names an image that has
+// that thumbnail.
+func (v *verifier) thumbIndex(ctx context.Context) error {
+	c := v.tx.Bucket(thumbRefBucket).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) != 65+idLen || k[64] != 0 {
+			v.problem("thumbnail index: malformed key %q", k)
+			continue
+		}
+		sha, id := string(k[:64]), string(k[65:])
+		img, err := getImage(v.tx, id)
+		if err != nil {
+			v.problem("thumbnail index %s: image %s: %v", sha, id, err)
+			continue
+		}
+		if !slices.ContainsFunc(img.Thumbs, func(t gallery.Thumb) bool { return t.SHA256 == sha }) {
+			v.problem("thumbnail index %s: image %s has no such thumbnail", sha, id)
+		}
+	}
+	return ctx.Err()
 }
 
 func (v *verifier) shaIndex(ctx context.Context) error {

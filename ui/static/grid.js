@@ -243,6 +243,12 @@ function short(text, max = 60) {
   return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : text;
 }
 
+// srcset offers the large thumbnail to high-density screens.
+function srcset(img) {
+  const u = img.urls || {};
+  return u.thumb_small && u.thumb_large ? `${u.thumb_small} 1x, ${u.thumb_large} 2x` : null;
+}
+
 // tile is one square; mark, when searching, draws the title in a caption
 // that stays visible, with the matched words marked.
 function tile(img, mark) {
@@ -258,7 +264,7 @@ function tile(img, mark) {
       'data-visibility': priv ? 'private' : 'public',
     },
     // loading goes before src so the browser never starts an eager fetch.
-    h('img', { loading: 'lazy', decoding: 'async', alt: label, src, width: img.width || null, height: img.height || null }),
+    h('img', { loading: 'lazy', decoding: 'async', alt: label, srcset: srcset(img), src, width: img.width || null, height: img.height || null }),
     caption,
     // The badge's text joins the link's name: "Sunset, Private".
     priv ? visibilityBadge('private', 'tile-badge') : null));

@@ -99,6 +99,10 @@ function showImage(main, initial) {
       ['Dimensions', doc.width && doc.height ? `${doc.width} × ${doc.height} px` : ''],
       ['Size', formatBytes(doc.bytes)],
       ['Uploaded', formatDate(doc.created_at)],
+      ['Taken', doc.taken_at ? formatDate(doc.taken_at) : ''],
+      ['Camera', camera(doc.camera)],
+      ['Lens', doc.camera && doc.camera.lens],
+      ['Exposure', exposure(doc.camera)],
     ];
     meta.replaceChildren(...rows.filter(([, v]) => v).map(([k, v]) => h('div', { class: 'meta-row' },
       h('dt', { text: k }), h('dd', { text: v, title: k === 'File name' ? v : null }))));
@@ -265,4 +269,19 @@ function loadError(err, retry) {
     h('div', { class: 'form-actions' },
       h('button', { type: 'button', class: 'button primary', on: { click: retry } }, icon('retry'), 'Try again'),
       h('a', { class: 'button ghost', href: '#/' }, 'All images')));
+}
+
+// camera names the camera of an image's EXIF: "Canon EOS R5", the make left
+// out where the model repeats it.
+function camera(c) {
+  if (!c) return '';
+  const make = c.make || '', model = c.model || '';
+  return model.toLowerCase().startsWith(make.toLowerCase()) ? model : `${make} ${model}`.trim();
+}
+
+// exposure reads "1/250 s · f/2.8 · ISO 200 · 50 mm" from what the EXIF has.
+function exposure(c) {
+  if (!c) return '';
+  return [c.exposure_time && `${c.exposure_time} s`, c.f_number && `f/${c.f_number}`,
+    c.iso && `ISO ${c.iso}`, c.focal_length && `${c.focal_length} mm`].filter(Boolean).join(' · ');
 }
