@@ -123,7 +123,11 @@ func Open(dir string, opts Options) (*Index, error) {
 	if idx.source == nil {
 		return nil, fmt.Errorf("search: the index needs a rebuild (%s) but Options.Source is nil", reason)
 	}
-	idx.log.Warn("search index will be rebuilt", "dir", dir, "reason", reason)
+	level := slog.LevelWarn
+	if opts.StoreSeq == 0 && reason == "the index is missing" {
+		level = slog.LevelInfo // a fresh install: nothing went wrong
+	}
+	idx.log.Log(context.Background(), level, "search index will be rebuilt", "dir", dir, "reason", reason)
 	if idx.bi, err = idx.create(); err != nil {
 		return nil, err
 	}

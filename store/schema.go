@@ -99,8 +99,9 @@ func (db *DB) migrate() error {
 	if v > SchemaVersion {
 		return fmt.Errorf("data dir %q holds schema version %d, newer than this imagerepo understands (%d): run a newer release", db.dir, v, SchemaVersion)
 	}
+	fresh := v == 0 // a new file is built up silently
 	for ; v < SchemaVersion; v++ {
-		if v > 0 {
+		if !fresh {
 			db.log.Info("store: migrating", "from", v, "to", v+1)
 		}
 		err := db.bolt.Update(func(tx *bbolt.Tx) error {
