@@ -187,6 +187,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Sessions: sessions,
 		Tokens:   store.NewTokenService(db),
 		Search:   m.index,
+		Similar:  stored,
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	m.stop = stop

@@ -40,6 +40,8 @@ func TestAuthz_Matrix(t *testing.T) {
 			want[cell{"file", vis, actor}] = see
 			want[cell{"list", vis, actor}] = see   // 200: listed, 404: not listed
 			want[cell{"search", vis, actor}] = see // 200: found, 404: not found
+			want[cell{"similar", vis, actor}] = see
+			want[cell{"similar-listed", vis, actor}] = see // 200: in a public image's similar list, 404: not
 			want[cell{"patch", vis, actor}] = change
 			del := change
 			if del == 200 {
@@ -52,6 +54,15 @@ func TestAuthz_Matrix(t *testing.T) {
 	for c, status := range want {
 		t.Run(c.op+"/"+c.vis+"/"+c.actor, func(t *testing.T) {
 			id := fresh(t, c.vis)
+			var probe string // a public image of alice's that looks like id
+			if c.op == "similar-listed" {
+				seed++
+				m := photo(64, 48, uint64(seed))
+				probe = ts.upload(t, "alice", part{"file", "probe.png", encodePhoto(t, m, 0)},
+					part{"visibility", "", []byte("public")}).Images[0].ID
+				id = ts.upload(t, "alice", part{"file", "copy.jpg", encodePhoto(t, m, 90)},
+					part{"visibility", "", []byte(c.vis)}).Images[0].ID
+			}
 			// Fill the cache as the owner, so the request below is a hit.
 			if resp, _ := do(t, "GET", ts.URL+"/api/images/"+id, nil, ts.as("alice")); resp.StatusCode != 200 {
 				t.Fatalf("owner get: %d", resp.StatusCode)
@@ -76,6 +87,13 @@ func TestAuthz_Matrix(t *testing.T) {
 				resp, body = do(t, "GET", ts.URL+"/api/images?limit=200&q=matrix+"+c.vis, nil, h)
 				if resp.StatusCode == 200 && !strings.Contains(string(body), id) {
 					resp.StatusCode = 404 // not found
+				}
+			case "similar":
+				resp, body = do(t, "GET", ts.URL+"/api/images/"+id+"/similar", nil, h)
+			case "similar-listed":
+				resp, body = do(t, "GET", ts.URL+"/api/images/"+probe+"/similar?limit=50", nil, h)
+				if resp.StatusCode == 200 && !strings.Contains(string(body), id) {
+					resp.StatusCode = 404 // not listed
 				}
 			case "patch":
 				h.Set("Content-Type", "application/json")

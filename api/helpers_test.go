@@ -70,6 +70,7 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 		Sessions: store.NewSessionService(db),
 		Tokens:   store.NewTokenService(db),
 		Search:   idx,
+		Similar:  stored,
 	}
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
@@ -197,7 +198,8 @@ func do(t testing.TB, method, url string, body io.Reader, header http.Header) (*
 type uploadResult struct {
 	Images []struct {
 		gallery.Image
-		Duplicate bool `json:"duplicate"`
+		Duplicate bool     `json:"duplicate"`
+		SimilarTo []string `json:"similar_to"`
 		URLs      struct {
 			File       string `json:"file"`
 			ThumbSmall string `json:"thumb_small"`

@@ -19,6 +19,9 @@ type imageJSON struct {
 	*gallery.Image
 	URLs      imageURLs `json:"urls"`
 	Duplicate bool      `json:"duplicate,omitempty"`
+	// SimilarTo lists, in an upload's response, the owner's other images
+	// that this new one looks like.
+	SimilarTo []string `json:"similar_to,omitempty"`
 }
 
 type imageURLs struct {

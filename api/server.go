@@ -71,7 +71,8 @@ type Services struct {
 	Users    gallery.UserService
 	Sessions gallery.SessionService
 	Tokens   gallery.TokenService
-	Search   gallery.SearchService // nil: ?q= is refused
+	Search   gallery.SearchService  // nil: ?q= is refused
+	Similar  gallery.SimilarService // nil: /similar is 404 and uploads are not compared
 }
 
 // DefaultConfig returns the defaults every flag starts from.
@@ -99,6 +100,7 @@ type Server struct {
 	sessions gallery.SessionService
 	tokens   gallery.TokenService
 	search   gallery.SearchService
+	similar  gallery.SimilarService
 	decoder  Decoder
 	logger   *slog.Logger
 
@@ -116,7 +118,7 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 		logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, images: svc.Images, users: svc.Users, sessions: svc.Sessions, tokens: svc.Tokens,
-		search: svc.Search, decoder: decoder, logger: logger}
+		search: svc.Search, similar: svc.Similar, decoder: decoder, logger: logger}
 	s.throttles[0] = newThrottle(cfg.SignInFailures, cfg.SignInWindow)
 	s.throttles[1] = newThrottle(4*cfg.SignInFailures, cfg.SignInWindow)
 	e := echo.New()
@@ -144,6 +146,7 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 	e.HEAD("/api/images/:id/file", s.handleFile)
 	e.GET("/api/images/:id/thumb/:size", s.handleThumb)
 	e.HEAD("/api/images/:id/thumb/:size", s.handleThumb)
+	e.GET("/api/images/:id/similar", s.handleSimilar)
 
 	e.GET("/api/setup", s.handleSetup)
 	e.POST("/api/users", s.handleCreateUser)

@@ -88,6 +88,9 @@ func (s *Server) handleUpload(c echo.Context) error {
 		if err == nil {
 			j := render(img, owner)
 			j.Duplicate = dup
+			if !dup {
+				j.SimilarTo = s.nearDuplicates(c, img, owner)
+			}
 			resp.Images = append(resp.Images, j)
 			continue
 		}

@@ -120,6 +120,7 @@ func (db *DB) adoptAtStart() error {
 		return fmt.Errorf("store: give ownerless images to the first admin: %w", err)
 	}
 	if n > 0 {
+		db.hashes.reset() // the owners changed
 		db.log.Info("store: gave the images stored before accounts to the first admin", "images", n)
 	}
 	return nil

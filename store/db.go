@@ -77,6 +77,9 @@ type DB struct {
 	// that a burst of requests with one token writes once.
 	touching sync.Map
 
+	// hashes are the images' perceptual hashes in memory, for FindSimilar.
+	hashes hashIndex
+
 	idMu   sync.Mutex
 	lastID int64 // unix nanoseconds of the newest id made or stored
 

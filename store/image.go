@@ -202,6 +202,7 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 	if existing != nil {
 		return existing, true, nil
 	}
+	s.db.hashes.refresh(s.db, img.ID)
 	return img, false, nil
 }
 
@@ -263,6 +264,7 @@ func (s *ImageService) UpdateImage(ctx context.Context, id string, upd gallery.I
 	if err != nil {
 		return nil, storageErr("update image", err)
 	}
+	s.db.hashes.refresh(s.db, id)
 	return img, nil
 }
 
@@ -303,6 +305,7 @@ func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 	if err != nil {
 		return storageErr("delete image", err)
 	}
+	s.db.hashes.refresh(s.db, id)
 	// The document is gone, which is what the caller asked for; bytes left
 	// behind would only be a leak.
 	s.dropUnreferenced(shas)

@@ -138,6 +138,7 @@ func (s *UserService) create(ctx context.Context, op, username, password string,
 
 func (s *UserService) logAdopted(err error, n int) {
 	if err == nil && n > 0 {
+		s.db.hashes.reset() // the owners changed
 		s.db.log.Info("store: gave the images stored before accounts to the first admin", "images", n)
 	}
 }

@@ -76,6 +76,12 @@ export function updateImage(id, changes) {
   return request('PATCH', imagePath(id), { body: changes });
 }
 
+// similarImages fetches {images}: the images that look most like this one,
+// nearest first, each with its hash distance.
+export function similarImages(id, { limit = 12, signal } = {}) {
+  return request('GET', imagePath(id) + '/similar?limit=' + limit, { signal });
+}
+
 export function deleteImage(id) {
   return request('DELETE', imagePath(id));
 }

@@ -2,7 +2,7 @@
 // owner and admins edit (with the public/private choice) and delete.
 // Left and right arrows step through the grid's order; Escape goes back.
 
-import { ApiError, deleteImage, getImage, updateImage } from './api.js';
+import { ApiError, deleteImage, getImage, similarImages, updateImage } from './api.js';
 import { h, icon } from './dom.js';
 import { formatBytes, formatDate, parseTags } from './format.js';
 import { listing, neighbours, removeFromListing, replaceInListing } from './listing.js';
@@ -20,7 +20,7 @@ export function renderImage(main, { id }, signal) {
     getImage(id, { signal }).then((doc) => {
       if (signal.aborted) return;
       status.remove();
-      cleanupKeys = showImage(main, doc);
+      cleanupKeys = showImage(main, doc, signal);
     }, (err) => {
       if (signal.aborted || err.name === 'AbortError') return;
       status.remove();
@@ -34,7 +34,7 @@ export function renderImage(main, { id }, signal) {
   };
 }
 
-function showImage(main, initial) {
+function showImage(main, initial, signal) {
   let doc = initial;
   listing.lastViewed = doc.id;
   const { prev, next } = neighbours(doc.id);
@@ -70,6 +70,7 @@ function showImage(main, initial) {
     h('div', { class: 'image-layout' },
       stage,
       h('aside', { class: 'image-panel panel', 'aria-label': 'Image details' }, details, form.el, notice)),
+    similarStrip(doc.id, signal),
     dialog.el));
 
   function show() {
@@ -205,6 +206,28 @@ function showImage(main, initial) {
     document.removeEventListener('keydown', onKey);
     if (dialog.el.open) dialog.el.close();
   };
+}
+
+// similarStrip is the row of small tiles of the images that look like this
+// one; it stays hidden while loading, when there are none, and on failure
+// (it is a hint, not the page's purpose).
+function similarStrip(id, signal) {
+  const list = h('ul', { class: 'similar-list', id: 'similar-list' });
+  const el = h('section', {
+    class: 'similar', id: 'similar-images', 'data-testid': 'similar-images', hidden: true, 'aria-labelledby': 'similar-title',
+  }, h('h2', { class: 'similar-title', id: 'similar-title', text: 'Similar images' }), list);
+  similarImages(id, { signal }).then((body) => {
+    const images = (body && Array.isArray(body.images)) ? body.images : [];
+    if (signal.aborted || images.length === 0) return;
+    list.replaceChildren(...images.map((img) => {
+      const name = img.title || img.filename || 'Image';
+      return h('li', { class: 'similar-item' },
+        h('a', { class: 'similar-link', href: '#/image/' + encodeURIComponent(img.id), title: name, 'data-testid': 'similar-link', 'data-id': img.id },
+          h('img', { class: 'similar-thumb', src: (img.urls && (img.urls.thumb_small || img.urls.file)) || '', alt: name, loading: 'lazy', width: 120, height: 120 })));
+    }));
+    el.hidden = false;
+  }, () => {});
+  return el;
 }
 
 function navLink(id, dir, label) {

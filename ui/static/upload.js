@@ -210,6 +210,7 @@ function renderRow(it) {
   });
   const progress = h('progress', { class: 'upload-progress', max: 1, value: 0, 'aria-label': 'Upload progress of ' + it.file.name });
   const status = h('p', { class: 'upload-status', 'data-testid': 'upload-status' });
+  const similar = h('p', { class: 'upload-similar', 'data-testid': 'upload-similar', hidden: true });
   const action = h('div', { class: 'upload-row-action' });
   const li = h('li', { class: 'upload-row', 'data-testid': 'upload-row', 'data-key': it.key },
     h('div', { class: 'upload-thumb-box' }, icon('image'),
@@ -223,9 +224,9 @@ function renderRow(it) {
         h('span', { class: 'upload-filename', title: it.file.name, text: it.file.name }),
         h('span', { class: 'upload-size', text: formatBytes(it.file.size) })),
       h('label', { for: id, class: 'visually-hidden', text: 'Title for ' + it.file.name }),
-      title, progress, status),
+      title, progress, status, similar),
     action);
-  it.row = { li, title, progress, status, action };
+  it.row = { li, title, progress, status, similar, action };
   updateRow(it);
   return li;
 }
@@ -239,6 +240,7 @@ function updateRow(it) {
   r.action.replaceChildren();
   r.status.classList.toggle('is-error', it.state === 'error');
   r.status.removeAttribute('role');
+  r.similar.hidden = true;
   switch (it.state) {
     case 'ready':
       r.status.replaceChildren('Ready to upload');
@@ -257,6 +259,7 @@ function updateRow(it) {
       r.status.replaceChildren(icon('check'),
         it.state === 'done' ? 'Done' : 'Already uploaded',
         ' · ', h('a', { href: '#/image/' + encodeURIComponent(it.image.id), 'data-testid': 'upload-link', text: 'View image' }));
+      showSimilar(r.similar, it.image.similar_to);
       break;
     case 'error':
       r.status.replaceChildren(icon('alert'), it.message);
@@ -266,6 +269,16 @@ function updateRow(it) {
       }, icon('retry'), 'Retry'));
       break;
   }
+}
+
+// showSimilar flags an upload that looks like images its owner already has
+// (the server kept it all the same), with links to them.
+function showSimilar(el, ids) {
+  if (!Array.isArray(ids) || ids.length === 0) return;
+  const links = ids.flatMap((id, i) => [i > 0 ? ', ' : '',
+    h('a', { href: '#/image/' + encodeURIComponent(id), 'data-testid': 'upload-similar-link', text: ids.length === 1 ? 'View it' : `Image ${i + 1}` })]);
+  el.replaceChildren(icon('alert'), 'Looks like an image you already have: ', ...links);
+  el.hidden = false;
 }
 
 function updateProgress(it) {
