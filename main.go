@@ -54,6 +54,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runReindex(ctx, args, stderr)
 	case "user":
 		return runUser(ctx, args, stdin, stdout, stderr)
+	case "import":
+		return runImport(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "imagerepo", version)
 		return 0
@@ -76,6 +78,11 @@ Commands:
             is read from standard input, or asked for on a terminal
   reindex [--data DIR]
             rebuild the search index of a stopped server's data dir
+  import --server URL --token TOKEN [--concurrency N]
+         [--visibility public|private] [--tags a,b] [--json] DIR...
+            upload every image under the folders to a running server,
+            skipping what it already has; run it again to finish an
+            interrupted import
   version   print the version
 
 Run 'imagerepo serve --help' for the flags. Every flag --foo-bar can also be

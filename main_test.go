@@ -264,6 +264,24 @@ func TestBinary_ServeAndStop(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, ".running")); err != nil {
 		t.Fatalf("no running marker while serving: %v", err)
 	}
+	t.Run("import", func(t *testing.T) {
+		token := createToken(t, c, url)
+		folder := t.TempDir()
+		writeFiles(t, folder, map[string][]byte{"x/new.png": genImage(t, 7, false), "readme.txt": []byte("hi")})
+		imp := exec.Command(bin, "import", "--json", folder)
+		imp.Env = append(os.Environ(), "IMAGEREPO_SERVER="+url, "IMAGEREPO_TOKEN="+token)
+		var stderr bytes.Buffer
+		imp.Stderr = &stderr
+		out, err := imp.Output()
+		if err != nil || !strings.Contains(string(out), `"uploaded": 1`) || !strings.Contains(stderr.String(), "1 skipped") {
+			t.Fatalf("import: %v\nstdout %s\nstderr %s", err, out, stderr.String())
+		}
+		bad := exec.Command(bin, "import", "--server", url, "--token", "wrong", folder)
+		out, err = bad.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "the token was refused") {
+			t.Fatalf("bad token: %v %s", err, out)
+		}
+	})
 
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error)
@@ -282,7 +300,7 @@ func TestBinary_ServeAndStop(t *testing.T) {
 
 	t.Run("reindex", func(t *testing.T) {
 		out, err := exec.Command(bin, "reindex", "--data", dir).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "1 of 1 images") || !strings.Contains(string(out), "reindexed in") {
+		if err != nil || !strings.Contains(string(out), "2 of 2 images") || !strings.Contains(string(out), "reindexed in") {
 			t.Fatalf("reindex: %v %s", err, out)
 		}
 		out, err = exec.Command(bin, "reindex", "--data", filepath.Join(dir, "nothing")).CombinedOutput()
