@@ -207,6 +207,15 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxGIFFrames:  m.Config.MaxGIFFrames,
 		MaxConcurrent: m.Config.DecodeConcurrency,
 	})
+	// Images stored before thumbnails existed get them in the background;
+	// until then they are served from their originals.
+	m.jobs.Add(1)
+	go func() {
+		defer m.jobs.Done()
+		if err := migrateMedia(jobs, images, decoder, m.Logger); err != nil && jobs.Err() == nil {
+			m.Logger.Warn("media migration failed", "err", err)
+		}
+	}()
 	m.server = api.NewServer(apiCfg, svc, decoder, ui.FS(), m.Logger)
 	if err := m.server.Listen(m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)

@@ -86,7 +86,8 @@ func (s *Server) handleListImages(c echo.Context) error {
 		}
 		f.Owner = &v.Username
 	}
-	if q.Has("q") || q.Get("type") != "" || q.Get("from") != "" || q.Get("to") != "" {
+	if q.Has("q") || q.Get("type") != "" || q.Get("from") != "" || q.Get("to") != "" ||
+		q.Get("camera") != "" || q.Get("taken_from") != "" || q.Get("taken_to") != "" {
 		return s.searchImages(c, f)
 	}
 	imgs, next, err := s.images.FindImages(c.Request().Context(), f)

@@ -31,6 +31,7 @@ func (s *Server) searchImages(c echo.Context, f gallery.ImageFilter) error {
 		Text:   strings.TrimSpace(params.Get("q")),
 		Tag:    f.Tag,
 		Type:   strings.ToLower(strings.TrimSpace(params.Get("type"))),
+		Camera: strings.TrimSpace(params.Get("camera")),
 		Owner:  f.Owner,
 		Viewer: f.Viewer,
 		Cursor: f.Cursor,
@@ -47,6 +48,15 @@ func (s *Server) searchImages(c echo.Context, f gallery.ImageFilter) error {
 		return err
 	}
 	if q.To, err = timeParam(params.Get("to"), "to"); err != nil {
+		return err
+	}
+	if len(q.Camera) > maxQueryBytes {
+		return gallery.Errorf(gallery.EINVALID, "camera is longer than %d bytes", maxQueryBytes)
+	}
+	if q.TakenFrom, err = timeParam(params.Get("taken_from"), "taken_from"); err != nil {
+		return err
+	}
+	if q.TakenTo, err = timeParam(params.Get("taken_to"), "taken_to"); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

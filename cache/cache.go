@@ -161,3 +161,17 @@ func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 func (s *ImageService) OpenBlob(ctx context.Context, sha256 string) (io.ReadSeekCloser, error) {
 	return s.next.OpenBlob(ctx, sha256)
 }
+
+var _ gallery.MediaSetter = (*ImageService)(nil)
+
+// SetMedia writes through and invalidates the id. EINVALID when the
+// wrapped service cannot set media.
+func (s *ImageService) SetMedia(ctx context.Context, id string, p *gallery.Processed) (*gallery.Image, error) {
+	ms, ok := s.next.(gallery.MediaSetter)
+	if !ok {
+		return nil, gallery.Errorf(gallery.EINVALID, "image media cannot be set")
+	}
+	s.invalidate(id)
+	defer s.invalidate(id)
+	return ms.SetMedia(ctx, id, p)
+}

@@ -1,6 +1,9 @@
 package gallery
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Thumbnail sizes, as they appear in URLs and in Thumb.Size.
 const (
@@ -87,4 +90,15 @@ func (img *Image) cloneMedia() {
 	if c.Thumbs != nil {
 		c.Thumbs = append([]Thumb(nil), c.Thumbs...)
 	}
+}
+
+// MediaSetter is implemented by image services that can give an image
+// stored before the image pipeline its thumbnails, EXIF fields and hash
+// (the start-up migration). The store implements it; the search and cache
+// decorators pass it through, re-indexing and invalidating the image.
+type MediaSetter interface {
+	// SetMedia stores p's thumbnails beside the image's original and sets
+	// its displayed size, camera, time taken, location and hash. ENOTFOUND
+	// when there is no such image.
+	SetMedia(ctx context.Context, id string, p *Processed) (*Image, error)
 }

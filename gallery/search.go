@@ -14,6 +14,10 @@ type SearchQuery struct {
 	From *time.Time // created at or after
 	To   *time.Time // created before
 
+	Camera    string     // only images taken with this camera (make and model, or words of them)
+	TakenFrom *time.Time // taken at or after (EXIF time)
+	TakenTo   *time.Time // taken before
+
 	Owner  *string // only this owner's images
 	Viewer *User   // only images this viewer may see; nil is anonymous
 

@@ -21,7 +21,7 @@ type filters struct {
 	none   bool // nothing can match
 }
 
-func newFilters(q gallery.SearchQuery) filters {
+func (idx *Index) newFilters(q gallery.SearchQuery) filters {
 	var f filters
 	switch v := q.Viewer; {
 	case v.IsAdmin():
@@ -44,14 +44,44 @@ func newFilters(q gallery.SearchQuery) filters {
 		f.rest = append(f.rest, termQuery(fOwner, owner, 1))
 	}
 	if q.From != nil || q.To != nil {
-		dq, ok := dateRange(q.From, q.To)
+		dq, ok := dateRange(fCreated, q.From, q.To)
 		if !ok {
 			f.none = true
 		} else if dq != nil {
 			f.rest = append(f.rest, dq)
 		}
 	}
+	if cam := cameraName(&gallery.Camera{Model: q.Camera}); cam != "" {
+		f.rest = append(f.rest, idx.cameraQuery(cam))
+	}
+	if q.TakenFrom != nil || q.TakenTo != nil {
+		dq, ok := dateRange(fTaken, q.TakenFrom, q.TakenTo)
+		if !ok {
+			f.none = true
+		} else {
+			if dq == nil {
+				// Every time, but only images whose time is known.
+				dq = dateQuery(fTaken, query.MinRFC3339CompatibleTime, query.MaxRFC3339CompatibleTime)
+			}
+			f.rest = append(f.rest, dq)
+		}
+	}
 	return f
+}
+
+// cameraQuery matches the camera name exactly, or every word of it in the
+// camera's make and model ("canon" finds a "canon eos 5d").
+func (idx *Index) cameraQuery(cam string) query.Query {
+	exact := termQuery(fCamera, cam, 1)
+	_, words := idx.words(cam)
+	if len(words) == 0 {
+		return exact
+	}
+	conj := make([]query.Query, 0, len(words))
+	for _, w := range words {
+		conj = append(conj, termQuery(fCameraText, w, 1))
+	}
+	return bleve.NewDisjunctionQuery(exact, bleve.NewConjunctionQuery(conj...))
 }
 
 // apply restricts q to the images passing f, without changing scores.
@@ -171,9 +201,9 @@ func (idx *Index) countQueryLocked(ctx context.Context, q query.Query) (int, err
 	return int(res.Total), nil
 }
 
-// dateRange matches created in [from, to). It is nil when the range covers
+// dateRange matches field in [from, to). It is nil when the range covers
 // every time bleve can hold, and ok is false when it holds none.
-func dateRange(from, to *time.Time) (q query.Query, ok bool) {
+func dateRange(field string, from, to *time.Time) (q query.Query, ok bool) {
 	// Outside these bleve cannot compare times (nanoseconds in an int64).
 	minTime, maxTime := query.MinRFC3339CompatibleTime, query.MaxRFC3339CompatibleTime
 	var start, end time.Time
@@ -199,8 +229,13 @@ func dateRange(from, to *time.Time) (q query.Query, ok bool) {
 	if start.IsZero() && end.IsZero() {
 		return nil, true
 	}
+	return dateQuery(field, start, end), true
+}
+
+// dateQuery matches field in [start, end); a zero bound is open.
+func dateQuery(field string, start, end time.Time) query.Query {
 	incl, excl := true, false
 	dq := bleve.NewDateRangeInclusiveQuery(start, end, &incl, &excl)
-	dq.SetField(fCreated)
-	return dq, true
+	dq.SetField(field)
+	return dq
 }

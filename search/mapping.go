@@ -22,7 +22,7 @@ import (
 // mappingVersion is stored in the index; an index written with another
 // version is rebuilt at Open. Bump it with every change to the mapping or the
 // analyzers below.
-const mappingVersion = "1"
+const mappingVersion = "2"
 
 // Analyzer names. Every text analyzer folds accents before it splits words
 // (so that "Café" is indexed as "cafe") and lower-cases the words; the stem
@@ -59,8 +59,9 @@ const (
 	fVisibility  = "visibility"
 	fType        = "type"
 	fCreated     = "created"
-	fCamera      = "camera" // reserved for the EXIF camera, when the domain has it
-	fTaken       = "taken"  // reserved for the EXIF capture time
+	fCamera      = "camera"      // keyword, lower-cased: EXIF make and model
+	fCameraText  = "camera_text" // the same as words
+	fTaken       = "taken"       // the EXIF capture time
 )
 
 // noOwner is indexed for images without an owner, so that an owner filter
@@ -78,6 +79,8 @@ type imageDoc struct {
 	Visibility  string    `json:"visibility"`
 	Type        string    `json:"type"`
 	Created     time.Time `json:"created"`
+	Camera      string    `json:"camera,omitempty"`
+	Taken       any       `json:"taken,omitempty"` // a time.Time, or nil when unknown
 }
 
 func newImageDoc(img *gallery.Image) *imageDoc {
@@ -94,7 +97,7 @@ func newImageDoc(img *gallery.Image) *imageDoc {
 	if img.Visibility == gallery.Public {
 		vis = gallery.Public
 	}
-	return &imageDoc{
+	d := &imageDoc{
 		Title:       img.Title,
 		Description: img.Description,
 		Tags:        tags,
@@ -103,7 +106,32 @@ func newImageDoc(img *gallery.Image) *imageDoc {
 		Visibility:  string(vis),
 		Type:        strings.ToLower(img.ContentType),
 		Created:     img.CreatedAt.UTC(),
+		Camera:      cameraName(img.Camera),
 	}
+	if img.TakenAt != nil {
+		d.Taken = img.TakenAt.UTC()
+	}
+	return d
+}
+
+// cameraName is the camera's make and model as one lower-cased string, the
+// make left out where the model already starts with it ("Canon Canon EOS
+// 5D" is "canon eos 5d").
+func cameraName(c *gallery.Camera) string {
+	if c == nil {
+		return ""
+	}
+	mk := strings.Join(strings.Fields(strings.ToLower(c.Make)), " ")
+	model := strings.Join(strings.Fields(strings.ToLower(c.Model)), " ")
+	switch {
+	case mk == "":
+		return model
+	case model == "":
+		return mk
+	case strings.HasPrefix(model, mk):
+		return model
+	}
+	return mk + " " + model
 }
 
 // newMapping returns the index mapping: a static document whose fields are
@@ -202,7 +230,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt("visibility", kw(fVisibility))
 	doc.AddFieldMappingsAt("type", kw(fType))
 	doc.AddFieldMappingsAt("created", date(fCreated))
-	doc.AddFieldMappingsAt("camera", kw(fCamera))
+	doc.AddFieldMappingsAt("camera", kw(fCamera), text(fCameraText, anExact, false))
 	doc.AddFieldMappingsAt("taken", date(fTaken))
 
 	im.DefaultMapping = doc

@@ -56,7 +56,7 @@ func (idx *Index) SearchImages(ctx context.Context, q gallery.SearchQuery) (*gal
 	}
 	text := strings.ToValidUTF8(q.Text, " ")
 
-	f := newFilters(q)
+	f := idx.newFilters(q)
 	if f.none {
 		return &gallery.SearchResult{IDs: []string{}}, nil
 	}

@@ -75,3 +75,20 @@ func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 func (s *ImageService) written(ctx context.Context, id string) {
 	_ = s.idx.apply(ctx, s.next, []string{id})
 }
+
+var _ gallery.MediaSetter = (*ImageService)(nil)
+
+// SetMedia sets the image's media through the wrapped service, then
+// re-indexes it (its camera and time taken are indexed). EINVALID when the
+// wrapped service cannot.
+func (s *ImageService) SetMedia(ctx context.Context, id string, p *gallery.Processed) (*gallery.Image, error) {
+	ms, ok := s.next.(gallery.MediaSetter)
+	if !ok {
+		return nil, gallery.Errorf(gallery.EINVALID, "image media cannot be set")
+	}
+	img, err := ms.SetMedia(ctx, id, p)
+	if err == nil {
+		s.written(ctx, img.ID)
+	}
+	return img, err
+}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+
+	"go.etcd.io/bbolt"
+
+	"imagerepo/gallery"
+)
+
+var _ gallery.MediaSetter = (*ImageService)(nil)
+
+// SetMedia gives an image stored before thumbnails existed what the image
+// pipeline made of its original: the thumbnails are stored like those of
+// CreateImage (content-addressed, referenced by the document) and the
+// document gets its displayed size, EXIF fields and hash in one write,
+// counted in the write sequence like any other. Thumbnails the image had
+// are replaced, their bytes removed when nothing else refers to them.
+func (s *ImageService) SetMedia(ctx context.Context, id string, p *gallery.Processed) (*gallery.Image, error) {
+	if p == nil {
+		return nil, errors.New("store: SetMedia without media")
+	}
+	var thumbs []gallery.ThumbData
+	for _, th := range []gallery.ThumbData{p.Small, p.Large} {
+		if len(th.Data) > 0 {
+			thumbs = append(thumbs, th)
+		}
+	}
+	if err := checkThumbs(thumbs); err != nil {
+		return nil, err
+	}
+	var newThumbs []gallery.Thumb
+	var temps []*tempBlob
+	for _, th := range thumbs {
+		tt, err := s.db.writeTemp(ctx, bytes.NewReader(th.Data))
+		if err != nil {
+			return nil, err
+		}
+		defer tt.discard()
+		temps = append(temps, tt)
+		newThumbs = append(newThumbs, gallery.Thumb{Size: th.Size, SHA256: tt.sha, ContentType: th.ContentType,
+			Width: th.Width, Height: th.Height, Bytes: tt.bytes})
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	leave, err := s.enterImage(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+
+	// The thumbnails the document has now, to drop if nothing else uses them.
+	var old []string
+	if err := s.db.bolt.View(func(tx *bbolt.Tx) error {
+		img, err := getImage(tx, id)
+		if err == nil {
+			for _, t := range img.Thumbs {
+				old = append(old, t.SHA256)
+			}
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	shas := append([]string(nil), old...)
+	for _, tt := range temps {
+		shas = append(shas, tt.sha)
+	}
+	unlock := s.db.lockSHAs(shas...)
+	defer unlock()
+
+	installed := append([]string(nil), old...)
+	defer func() { s.dropUnreferenced(installed) }()
+	for _, tt := range temps {
+		ok, err := s.db.install(tt)
+		if err != nil {
+			return nil, err
+		} else if ok {
+			installed = append(installed, tt.sha)
+		}
+	}
+	var img *gallery.Image
+	err = s.db.bolt.Update(func(tx *bbolt.Tx) (err error) {
+		img, err = getImage(tx, id) // again: it may have been deleted
+		if err != nil {
+			return err
+		}
+		for _, t := range img.Thumbs {
+			if err := tx.Bucket(thumbRefBucket).Delete(thumbRefKey(t.SHA256, img.ID)); err != nil {
+				return err
+			}
+		}
+		img.Thumbs = newThumbs
+		if p.Info.Width > 0 && p.Info.Height > 0 {
+			img.Width, img.Height = p.Info.Width, p.Info.Height
+		}
+		img.Camera, img.TakenAt, img.Location, img.Hash = p.Camera, p.TakenAt, p.Location, p.Hash
+		img = img.Clone()
+		if err := putImage(tx, img); err != nil {
+			return err
+		}
+		return bumpWriteSeq(tx, 1)
+	})
+	if err != nil {
+		return nil, storageErr("set image media", err)
+	}
+	s.db.hashes.refresh(s.db, id)
+	return img, nil
+}

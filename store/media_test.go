@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"imagerepo/gallery"
+)
+
+// TestImageService_SetMedia: an image stored without thumbnails gets them,
+// its EXIF fields and its hash in one counted write; replaced thumbnails
+// are removed, and the new ones go with the image.
+func TestImageService_SetMedia(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	img, _, err := s.CreateImage(ctx, newImage("alice"), strings.NewReader("original"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, err := db.WriteSeq()
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := time.Date(2023, 7, 14, 18, 30, 5, 0, time.UTC)
+	th := thumbsOf("small bytes", "large bytes")
+	p := &gallery.Processed{Info: gallery.ImageInfo{ContentType: "image/jpeg", Width: 40, Height: 20},
+		Small: th[0], Large: th[1], Camera: &gallery.Camera{Make: "Canon", Model: "EOS"}, TakenAt: &taken, Hash: 0xfeed}
+	got, err := s.SetMedia(ctx, img.ID, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := db.WriteSeq(); after != seq+1 {
+		t.Errorf("write seq %d, want %d", after, seq+1)
+	}
+	stored, err := s.FindImageByID(ctx, img.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*gallery.Image{got, stored} {
+		if len(d.Thumbs) != 2 || d.Hash != 0xfeed || d.Camera == nil || d.Camera.Model != "EOS" || !d.TakenAt.Equal(taken) || d.Width != 40 || d.Height != 20 {
+			t.Fatalf("after SetMedia: %+v", d)
+		}
+	}
+	if readBlob(t, s, stored.Thumb(gallery.ThumbSmall).SHA256) != "small bytes" {
+		t.Error("small thumb bytes differ")
+	}
+
+	// Again with other thumbnails: the old ones go.
+	th2 := thumbsOf("small 2", "large 2")
+	p.Small, p.Large = th2[0], th2[1]
+	if _, err := s.SetMedia(ctx, img.ID, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OpenBlob(ctx, shaOf("small bytes")); gallery.ErrorCode(err) != gallery.ENOTFOUND {
+		t.Errorf("replaced thumbnail kept: %v", err)
+	}
+	if readBlob(t, s, shaOf("small 2")) != "small 2" {
+		t.Error("new small thumb missing")
+	}
+
+	// Deleting the image deletes its thumbnails.
+	if err := s.DeleteImage(ctx, img.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{"small 2", "large 2", "original"} {
+		if _, err := s.OpenBlob(ctx, shaOf(body)); gallery.ErrorCode(err) != gallery.ENOTFOUND {
+			t.Errorf("%q kept after delete: %v", body, err)
+		}
+	}
+	if _, err := s.SetMedia(ctx, img.ID, p); gallery.ErrorCode(err) != gallery.ENOTFOUND {
+		t.Errorf("SetMedia of a deleted image: %v", err)
+	}
+}
