@@ -7,7 +7,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/labstack/echo/v4"
@@ -83,8 +85,30 @@ func (s *Server) handleUpload(c echo.Context) error {
 	ctx := c.Request().Context()
 	resp := uploadResponse{Images: []imageJSON{}, Failed: []uploadFailure{}}
 	var firstErr error
-	for _, sp := range form.files {
-		img, dup, err := s.storeUpload(c, tmpl, form.title, sp)
+	// The files are independent: check and store them in parallel, as many
+	// at once as there are CPUs (the decoder bounds its own memory), and
+	// answer in the order they came.
+	type outcome struct {
+		img *gallery.Image
+		dup bool
+		err error
+	}
+	outcomes := make([]outcome, len(form.files))
+	slots := make(chan struct{}, runtime.NumCPU())
+	var wg sync.WaitGroup
+	for i, sp := range form.files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			o := &outcomes[i]
+			o.img, o.dup, o.err = s.storeUpload(c, tmpl, form.title, sp)
+		}()
+	}
+	wg.Wait()
+	for i, sp := range form.files {
+		img, dup, err := outcomes[i].img, outcomes[i].dup, outcomes[i].err
 		if err == nil {
 			j := render(img, owner)
 			j.Duplicate = dup
