@@ -94,7 +94,7 @@ func (img *Image) Validate() error {
 
 // ImageInfo is what the image decoder learns from an upload's bytes.
 type ImageInfo struct {
-	ContentType string // image/jpeg, image/png, image/gif or image/webp
+	ContentType string // image/jpeg, image/png, image/gif, image/webp, image/heic or image/avif
 	Width       int    // as displayed, EXIF orientation applied
 	Height      int
 }
