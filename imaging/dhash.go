@@ -2,7 +2,6 @@ package imaging
 
 import (
 	"image"
-	"math/bits"
 )
 
 // dHash is the 64-bit difference hash of m: m reduced to 9×8 cells of
@@ -58,8 +57,3 @@ func luma(m image.Image) (pix []uint8, stride, w, h int) {
 	}
 	return pix, w, w, h
 }
-
-// HammingDistance is the number of bits in which two perceptual hashes
-// differ: 0 for the same picture, up to 64; copies of one photo resized or
-// re-encoded are a few bits apart, different photos about 32.
-func HammingDistance(a, b uint64) int { return bits.OnesCount64(a ^ b) }

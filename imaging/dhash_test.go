@@ -7,24 +7,8 @@ import (
 
 	"golang.org/x/image/draw"
 
-	"imagerepo/imaging"
+	"imagerepo/gallery"
 )
-
-func TestHammingDistance(t *testing.T) {
-	for _, tt := range []struct {
-		a, b uint64
-		want int
-	}{
-		{0, 0, 0},
-		{0, 1, 1},
-		{0xFFFFFFFFFFFFFFFF, 0, 64},
-		{0xF0F0, 0x0F0F, 16},
-	} {
-		if got := imaging.HammingDistance(tt.a, tt.b); got != tt.want {
-			t.Errorf("HammingDistance(%x, %x) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-}
 
 // TestDecoder_Process_HashOrder checks what similar-image search promises:
 // a re-encoded, resized copy of a photo (as a PNG, a smaller JPEG of low
@@ -57,13 +41,13 @@ func TestDecoder_Process_HashOrder(t *testing.T) {
 			if j == i {
 				continue
 			}
-			nearest = min(nearest, imaging.HammingDistance(hashes[i], hashes[j]))
+			nearest = min(nearest, gallery.HammingDistance(hashes[i], hashes[j]))
 			for _, c := range copies[j] {
-				nearest = min(nearest, imaging.HammingDistance(hashes[i], c))
+				nearest = min(nearest, gallery.HammingDistance(hashes[i], c))
 			}
 		}
 		for k, c := range copies[i] {
-			d := imaging.HammingDistance(hashes[i], c)
+			d := gallery.HammingDistance(hashes[i], c)
 			t.Logf("photo %d, copy %d: distance %d, nearest other %d", i, k, d, nearest)
 			if d >= nearest {
 				t.Errorf("photo %d: copy %d at distance %d, another photo at %d", i, k, d, nearest)
