@@ -8,7 +8,10 @@ import (
 	"image/color"
 	_ "image/jpeg"
 	_ "image/png"
+	"math"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -107,14 +110,31 @@ func TestThumbs_Private(t *testing.T) {
 // TestThumbs_Location: the position from the EXIF is in the document for
 // the owner and admins only, and the original served to anyone else has
 // no GPS, while the camera data stays visible to all.
+// It runs on a built photo and on a real phone's (testdata/camera/gps.jpg).
 func TestThumbs_Location(t *testing.T) {
 	ts := newTestServer(t, nil).withAccounts(t)
-	orig := withExif(t, jpegBytes(t, 64, 48, color.RGBA{30, 60, 90, 255}), gpsTIFF())
+	phone, err := os.ReadFile(filepath.Join("..", "testdata", "camera", "gps.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, model, taken string
+		latitude           float64
+		photo              []byte
+	}{
+		{"built", "Test Camera 1", "2023-07-14T18:30:05", 48.858, withExif(t, jpegBytes(t, 64, 48, color.RGBA{30, 60, 90, 255}), gpsTIFF())},
+		{"phone", "SM-N920T", "2018-04-28T21:23:12", 26.5867, phone},
+	} {
+		t.Run(tt.name, func(t *testing.T) { checkLocation(t, ts, tt.photo, tt.model, tt.taken, tt.latitude) })
+	}
+}
+
+func checkLocation(t *testing.T, ts *testServer, orig []byte, model, taken string, latitude float64) {
 	if x, err := imaging.ReadExif(bytes.NewReader(orig)); err != nil || x == nil || x.Latitude == nil {
 		t.Fatalf("test photo has no GPS: %+v, %v", x, err)
 	}
 	img := ts.upload(t, "alice", part{"file", "gps.jpg", orig}, part{"visibility", "", []byte("public")}).Images[0]
-	if img.Location == nil || img.Location.Latitude < 48.85 || img.Location.Latitude > 48.86 {
+	if img.Location == nil || math.Abs(img.Location.Latitude-latitude) > 0.01 {
 		t.Errorf("upload response location = %+v", img.Location)
 	}
 	for _, tt := range []struct {
@@ -132,7 +152,7 @@ func TestThumbs_Location(t *testing.T) {
 		if _, ok := doc["location"]; ok != tt.location {
 			t.Errorf("%q: location shown %v, want %v: %s", tt.who, ok, tt.location, body)
 		}
-		if !strings.Contains(string(doc["camera"]), `"model":"Test Camera 1"`) || !strings.Contains(string(doc["taken_at"]), "2023-07-14T18:30:05") {
+		if !strings.Contains(string(doc["camera"]), `"model":"`+model+`"`) || !strings.Contains(string(doc["taken_at"]), taken) {
 			t.Errorf("%q: camera %s, taken_at %s", tt.who, doc["camera"], doc["taken_at"])
 		}
 		resp, body = do(t, "GET", ts.URL+"/api/images?limit=5", nil, ts.as(tt.who))
@@ -158,7 +178,7 @@ func TestThumbs_Location(t *testing.T) {
 		if x.Latitude != nil || x.Longitude != nil {
 			t.Errorf("%q: served original still has GPS %v, %v", tt.who, *x.Latitude, *x.Longitude)
 		}
-		if x.Model != "Test Camera 1" {
+		if x.Model != model {
 			t.Errorf("%q: the rest of the EXIF went too: %+v", tt.who, x)
 		}
 		if etag != `"`+img.SHA256+`-noloc"` {
