@@ -109,6 +109,15 @@ func TestBrowser_UploadEditDelete(t *testing.T) {
 	if want := "/api/images/" + id + "/file?download=1"; href != want {
 		t.Errorf("download link = %q, want %q", href, want)
 	}
+	// The picture is the large thumbnail, and a link to the original.
+	pic := browserEval[map[string]string](t, ctx, `(() => { const img = document.querySelector('#image-full'), a = img.closest('a');
+		return { src: img.getAttribute('src'), href: a ? a.getAttribute('href') : '', target: a ? a.target : '' }; })()`)
+	if want := "/api/images/" + id + "/thumb/large"; pic["src"] != want {
+		t.Errorf("the image view shows %q, want %q", pic["src"], want)
+	}
+	if want := "/api/images/" + id + "/file"; pic["href"] != want || pic["target"] != "_blank" {
+		t.Errorf("the picture links to %q (target %q), want %q in a new tab", pic["href"], pic["target"], want)
+	}
 
 	// The arrow keys step to the other image and back; Escape is tested by the grid below.
 	other := listed[0].ID

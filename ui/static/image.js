@@ -40,7 +40,10 @@ function showImage(main, initial, signal) {
   const { prev, next } = neighbours(doc.id);
 
   const picture = h('img', { class: 'image-full', id: 'image-full', 'data-testid': 'image-full' });
-  const stage = h('figure', { class: 'image-stage' }, picture);
+  // The large thumbnail is shown; a click opens the original, full size.
+  const original = h('a', { class: 'image-original', id: 'image-original', 'data-testid': 'image-original',
+    target: '_blank', rel: 'noopener', title: 'Open the original, full size' }, picture);
+  const stage = h('figure', { class: 'image-stage' }, original);
 
   const titleEl = h('h1', { class: 'image-title', id: 'image-title', 'data-testid': 'image-title' });
   const badgeEl = h('div', { class: 'image-badges', id: 'image-visibility', 'data-testid': 'image-visibility' });
@@ -108,6 +111,7 @@ function showImage(main, initial, signal) {
     meta.replaceChildren(...rows.filter(([, v]) => v).map(([k, v]) => h('div', { class: 'meta-row' },
       h('dt', { text: k }), h('dd', { text: v, title: k === 'File name' ? v : null }))));
     if (urls.file) {
+      original.href = urls.file;
       download.href = urls.file + (urls.file.includes('?') ? '&' : '?') + 'download=1';
       download.setAttribute('download', doc.filename || '');
     }
