@@ -29,9 +29,6 @@ import (
 	"imagerepo/ui"
 )
 
-// version is set at release time (-ldflags "-X main.version=...").
-var version = "dev"
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -57,7 +54,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "import":
 		return runImport(ctx, args, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "imagerepo", version)
+		fmt.Fprintln(stdout, versionLine())
 		return 0
 	case "help":
 		usage(stdout)
@@ -83,7 +80,7 @@ Commands:
             upload every image under the folders to a running server,
             skipping what it already has; run it again to finish an
             interrupted import
-  version   print the version
+  version   print the version, the commit and the Go it was built with
 
 Run 'imagerepo serve --help' for the flags. Every flag --foo-bar can also be
 set as the environment variable IMAGEREPO_FOO_BAR.
@@ -100,7 +97,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	if m.showVersion {
-		fmt.Fprintln(stdout, "imagerepo", version)
+		fmt.Fprintln(stdout, versionLine())
 		return 0
 	}
 	if err := m.Run(ctx); err != nil {

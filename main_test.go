@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -188,11 +189,17 @@ func TestMain_ParseFlags(t *testing.T) {
 	}
 }
 
+// The version and commit buildBinary stamps, as a release build does.
+const (
+	testVersion = "9.9.9-test"
+	testCommit  = "0123456789abcdef0123"
+)
+
 // buildBinary builds the real executable once per test that needs it.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "imagerepo")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-ldflags", "-X main.version="+testVersion+" -X main.commit="+testCommit, "-o", bin, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -208,9 +215,12 @@ func TestBinary_ServeAndStop(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 
 	t.Run("version", func(t *testing.T) {
-		out, err := exec.Command(bin, "--version").Output()
-		if err != nil || !strings.HasPrefix(string(out), "imagerepo ") {
-			t.Fatalf("--version: %q %v", out, err)
+		for _, args := range [][]string{{"--version"}, {"version"}} {
+			out, err := exec.Command(bin, args...).Output()
+			want := "imagerepo " + testVersion + " (commit " + testCommit[:12] + ", "
+			if err != nil || !strings.HasPrefix(string(out), want) || !strings.Contains(string(out), runtime.Version()) {
+				t.Fatalf("%s: %q %v, want %q…", args[0], out, err, want)
+			}
 		}
 	})
 	t.Run("unknown command", func(t *testing.T) {
