@@ -250,6 +250,24 @@ func pictureN(n int) []byte {
 		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(r.Uint32()), uint8(r.Uint32()), uint8(r.Uint32()), 255
 	}
 	img.Set(0, 0, color.RGBA{uint8(n), uint8(n >> 8), uint8(n >> 16), 255}) // distinct even if the generator repeated
+	return encodePNG(img)
+}
+
+// bigPictureN encodes a PNG larger than the small thumbnail's box, so that
+// its original and two thumbnails are three different blobs; it differs
+// for every n.
+func bigPictureN(n int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 400, 300))
+	for y := range 300 {
+		for x := range 400 {
+			img.Set(x, y, color.RGBA{uint8(x + n), uint8(y + 3*n), uint8(x ^ y), 255})
+		}
+	}
+	img.Set(0, 0, color.RGBA{uint8(n), uint8(n >> 8), uint8(n >> 16), 255})
+	return encodePNG(img)
+}
+
+func encodePNG(img image.Image) []byte {
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		panic(err) // an in-memory RGBA always encodes
