@@ -207,6 +207,17 @@ func (c *client) upload(name, title string, data []byte) (status int, id string,
 	return status, out.Images[0].ID, body, nil
 }
 
+// checkGone checks that the image with that id is 404 on every path that
+// reads it: the document, the file and both thumbnails.
+func checkGone(t *testing.T, c *client, id string) {
+	t.Helper()
+	for _, path := range []string{"", "/file", "/thumb/small", "/thumb/large"} {
+		if status, b, err := c.do("GET", "/api/images/"+id+path, nil, ""); err != nil || status != http.StatusNotFound {
+			t.Errorf("deleted image %s%s: %d %s %v", id, path, status, b, err)
+		}
+	}
+}
+
 // listed is an image as the list and search answers show it.
 type listed struct {
 	ID     string `json:"id"`

@@ -205,11 +205,7 @@ func (l *ledger) check(t *testing.T, c *client) {
 			}
 			continue
 		}
-		for _, path := range []string{"", "/file", "/thumb/small", "/thumb/large"} {
-			if status, b, err := c.do("GET", "/api/images/"+id+path, nil, ""); err != nil || status != http.StatusNotFound {
-				t.Errorf("deleted image %s%s: %d %s %v", id, path, status, b, err)
-			}
-		}
+		checkGone(t, c, id)
 	}
 
 	listedIDs := func(query string) map[string]bool {

@@ -59,6 +59,25 @@ func waitSearch(t *testing.T, c *client, q string, want int) []listed {
 	}
 }
 
+// crashAt runs the server on dir with the crash failpoint point armed, sends
+// op, which must get no answer, checks that the server died there leaving
+// wantBlobs blob files, and returns the server started again.
+func crashAt(t *testing.T, bin, dir string, c *client, point string, wantBlobs int, op func() (int, []byte, error)) *child {
+	t.Helper()
+	srv := startChild(t, bin, dir, "IMAGEREPO_FAILPOINT="+point+"=crash")
+	c.base = srv.url
+	if status, b, err := op(); err == nil {
+		t.Fatalf("answered past the failpoint %s: %d %s", point, status, b)
+	}
+	crashed(t, srv)
+	if n := len(blobFiles(t, dir)); n != wantBlobs {
+		t.Fatalf("%d blobs after the crash at %s, want %d", n, point, wantBlobs)
+	}
+	srv = startChild(t, bin, dir)
+	c.base = srv.url
+	return srv
+}
+
 func TestBinary_Failpoints(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -67,18 +86,11 @@ func TestBinary_Failpoints(t *testing.T) {
 
 	t.Run("crash between the blob rename and the store commit", func(t *testing.T) {
 		dir, c := failpointSetup(t, bin)
-		srv := startChild(t, bin, dir, "IMAGEREPO_FAILPOINT=after-rename=crash")
-		c.base = srv.url
-		if status, _, b, err := c.upload("lost.png", "lost", bigPictureN(1)); err == nil {
-			t.Fatalf("the upload was answered: %d %s", status, b)
-		}
-		crashed(t, srv)
-		if n := len(blobFiles(t, dir)); n != 6 {
-			t.Fatalf("%d blobs after the crash, want the first image's 3 and 3 orphans", n)
-		}
-
-		srv = startChild(t, bin, dir)
-		c.base = srv.url
+		// The first image's 3 blobs and the 3 orphans of the lost one.
+		srv := crashAt(t, bin, dir, c, "after-rename", 6, func() (int, []byte, error) {
+			status, _, b, err := c.upload("lost.png", "lost", bigPictureN(1))
+			return status, b, err
+		})
 		srv.waitLog(t, "sweep done")
 		if n := len(blobFiles(t, dir)); n != 3 {
 			t.Errorf("%d blobs after the sweep, want the first image's 3", n)
@@ -98,15 +110,10 @@ func TestBinary_Failpoints(t *testing.T) {
 
 	t.Run("crash between the store commit and the index write", func(t *testing.T) {
 		dir, c := failpointSetup(t, bin)
-		srv := startChild(t, bin, dir, "IMAGEREPO_FAILPOINT=after-commit=crash")
-		c.base = srv.url
-		if status, _, b, err := c.upload("kept.png", "unanswered", bigPictureN(2)); err == nil {
-			t.Fatalf("the upload was answered: %d %s", status, b)
-		}
-		crashed(t, srv)
-
-		srv = startChild(t, bin, dir)
-		c.base = srv.url
+		srv := crashAt(t, bin, dir, c, "after-commit", 6, func() (int, []byte, error) {
+			status, _, b, err := c.upload("kept.png", "unanswered", bigPictureN(2))
+			return status, b, err
+		})
 		srv.waitLog(t, "search index will be rebuilt")
 		// Committed but never answered: stored whole, and found by search
 		// once the index has caught up.
@@ -129,24 +136,12 @@ func TestBinary_Failpoints(t *testing.T) {
 		}
 		srv.stop(t)
 
-		srv = startChild(t, bin, dir, "IMAGEREPO_FAILPOINT=delete-after-commit=crash")
-		c.base = srv.url
-		if status, b, err := c.do("DELETE", "/api/images/"+id, nil, ""); err == nil {
-			t.Fatalf("the delete was answered: %d %s", status, b)
-		}
-		crashed(t, srv)
-		if n := len(blobFiles(t, dir)); n != 6 {
-			t.Fatalf("%d blobs after the crash, want 6 (the deleted image's not yet removed)", n)
-		}
-
-		srv = startChild(t, bin, dir)
-		c.base = srv.url
+		// The deleted image's blobs are still there after the crash.
+		srv = crashAt(t, bin, dir, c, "delete-after-commit", 6, func() (int, []byte, error) {
+			return c.do("DELETE", "/api/images/"+id, nil, "")
+		})
 		srv.waitLog(t, "sweep done")
-		for _, path := range []string{"", "/file", "/thumb/small", "/thumb/large"} {
-			if status, b, err := c.do("GET", "/api/images/"+id+path, nil, ""); err != nil || status != http.StatusNotFound {
-				t.Errorf("deleted image%s: %d %s %v", path, status, b, err)
-			}
-		}
+		checkGone(t, c, id)
 		if n := len(blobFiles(t, dir)); n != 3 {
 			t.Errorf("%d blobs after the sweep, want the first image's 3", n)
 		}
