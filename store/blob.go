@@ -90,6 +90,9 @@ func (db *DB) writeTemp(ctx context.Context, body io.Reader) (_ *tempBlob, err e
 		}
 		n, rerr := body.Read(buf)
 		if n > 0 {
+			if err := failpoint(fpBlobWrite); err != nil {
+				return nil, storageErr("write temp file", err)
+			}
 			if _, err := f.Write(buf[:n]); err != nil {
 				return nil, storageErr("write temp file", err)
 			}
@@ -136,11 +139,17 @@ func (db *DB) install(t *tempBlob) (installed bool, err error) {
 	} else if !errors.Is(err, fs.ErrExist) {
 		return false, storageErr("create blob shard", err)
 	}
+	if err := failpoint(fpBlobSync); err != nil {
+		return false, storageErr("sync temp file", err)
+	}
 	if err := t.f.Sync(); err != nil {
 		return false, storageErr("sync temp file", err)
 	}
 	if err := t.f.Close(); err != nil {
 		return false, storageErr("close temp file", err)
+	}
+	if err := failpoint(fpBlobRename); err != nil {
+		return false, storageErr("rename blob", err)
 	}
 	if err := os.Rename(t.f.Name(), path); err != nil {
 		return false, storageErr("rename blob", err)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -128,7 +129,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		dummyHash: dummyPasswordHash(argon),
 	}
 	if err := os.MkdirAll(db.tmpDir, 0o750); err != nil {
-		return nil, fmt.Errorf("store: create data dir: %w", err)
+		return nil, dirErr(dir, fmt.Errorf("store: create data dir: %w", err))
 	}
 
 	// The lock comes first: until we hold it, the marker and the temp files
@@ -140,7 +141,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	if errors.Is(err, bbolt.ErrTimeout) {
 		return nil, fmt.Errorf("data dir %q is in use by another imagerepo process", dir)
 	} else if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", filepath.Join(dir, dbFile), err)
+		return nil, dirErr(dir, fmt.Errorf("store: open %s: %w", filepath.Join(dir, dbFile), err))
 	}
 	db.bolt = bdb
 	db.openedAt = time.Now()
@@ -148,7 +149,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	crashed, err := db.start()
 	if err != nil {
 		_ = bdb.Close()
-		return nil, err
+		return nil, dirErr(dir, err)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -266,6 +267,16 @@ func (db *DB) update(ctx context.Context, op string, fn func(tx *bbolt.Tx) error
 		return storageErr(op, err)
 	}
 	return nil
+}
+
+// dirErr says in plain words that the data directory cannot be written when
+// err comes from a read-only file system or missing permissions, and returns
+// any other err as it is.
+func dirErr(dir string, err error) error {
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return fmt.Errorf("data dir %q is read-only or not writable by this user (imagerepo needs to write there): %w", dir, err)
+	}
+	return err
 }
 
 func writeMarker(path string) error {

@@ -179,6 +179,9 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 			installed = append(installed, tt.sha)
 		}
 	}
+	if err := failpoint(fpAfterRename); err != nil {
+		return nil, false, storageErr("commit image", err)
+	}
 	img.SHA256, img.Bytes = t.sha, t.bytes
 	err = s.db.bolt.Update(func(tx *bbolt.Tx) error {
 		// Again, in the write: handing ownerless images to the first admin
@@ -203,6 +206,9 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 		return existing, true, nil
 	}
 	s.db.hashes.refresh(s.db, img.ID)
+	if err := failpoint(fpAfterCommit); err != nil {
+		return nil, false, storageErr("commit image", err)
+	}
 	return img, false, nil
 }
 
@@ -306,6 +312,7 @@ func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 		return storageErr("delete image", err)
 	}
 	s.db.hashes.refresh(s.db, id)
+	_ = failpoint(fpDeleteAfterCommit) // only crash makes sense here: the delete is committed
 	// The document is gone, which is what the caller asked for; bytes left
 	// behind would only be a leak.
 	s.dropUnreferenced(shas)
