@@ -1,0 +1,58 @@
+package metrics_test
+
+import (
+	"image/color"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// BenchmarkHitPath is GET /api/images/{id} answered from the hot-id cache,
+// through the whole handler (authentication, routing, the observe
+// middleware, JSON) without a socket, anonymous, for a public image:
+// without metrics hooks and with them, with and without the request's log
+// line (written by a text handler to io.Discard).
+//
+//	go test -run '^$' -bench HitPath -benchmem -count 5 ./metrics/
+func BenchmarkHitPath(b *testing.B) {
+	for _, bc := range []struct {
+		name        string
+		withMetrics bool
+		logLevel    slog.Level
+	}{
+		{"bare", false, slog.LevelWarn},
+		{"metrics", true, slog.LevelWarn},
+		{"log", false, slog.LevelInfo},
+		{"metrics+log", true, slog.LevelInfo},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: bc.logLevel}))
+			s := newStackWith(b, "admin", bc.withMetrics, logger)
+			_, id := s.upload(b, "one.png", pngOf(b, color.RGBA{1, 2, 3, 255}))
+			if id == "" {
+				b.Fatal("upload failed")
+			}
+			h := s.admin.Clone()
+			h.Set("Content-Type", "application/json")
+			if code, body := s.do(b, "PATCH", "/api/images/"+id, stringsReader(`{"visibility":"public"}`), h); code != 200 {
+				b.Fatalf("make public: %d %s", code, body)
+			}
+			req := httptest.NewRequest("GET", "/api/images/"+id, nil)
+			s.handler.ServeHTTP(httptest.NewRecorder(), req) // fills the cache
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				s.handler.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK || rec.Header().Get("X-Cache") != "hit" {
+					b.Fatalf("status %d, X-Cache %q", rec.Code, rec.Header().Get("X-Cache"))
+				}
+			}
+		})
+	}
+}
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
