@@ -149,3 +149,23 @@ func TestServer_Healthz(t *testing.T) {
 		t.Errorf("the cause reached the client: %s", b)
 	}
 }
+
+// A request refused as cross-origin, before the router, still writes its
+// one line.
+func TestServer_RequestLog_CrossOriginRefusal(t *testing.T) {
+	var logs lockedBuffer
+	ts := newTestServerLogged(t, t.TempDir(), nil, slog.New(slog.NewTextHandler(&logs, nil)), api.Hooks{})
+	rec := serve(ts.Config.Handler, "POST", "/api/images", "", http.Header{
+		"Origin": {"https://elsewhere.example"}, "Sec-Fetch-Site": {"cross-site"}, "Cookie": {"imagerepo_session=s3cret"},
+	})
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", rec.Code)
+	}
+	out := logs.String()
+	if strings.Count(out, "\n") != 1 || !strings.Contains(out, "msg=request") || !strings.Contains(out, "status=403") {
+		t.Errorf("log:\n%s", out)
+	}
+	if strings.Contains(out, "s3cret") {
+		t.Errorf("the cookie is in the log:\n%s", out)
+	}
+}

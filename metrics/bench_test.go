@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkHitPath is GET /api/images/{id} answered from the hot-id cache,
@@ -51,6 +52,57 @@ func BenchmarkHitPath(b *testing.B) {
 					b.Fatalf("status %d, X-Cache %q", rec.Code, rec.Header().Get("X-Cache"))
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkHitPath_Paired alternates the same cache hit on a bare server
+// (no metrics, request lines off) and on an observed one (metrics, the
+// request line, or both), timing each request, so that both see the same
+// load on a shared machine: overhead-ns/op is what observing costs.
+//
+//	go test -run '^$' -bench HitPath_Paired -count 6 ./metrics/
+func BenchmarkHitPath_Paired(b *testing.B) {
+	for _, bc := range []struct {
+		name          string
+		metrics, logs bool
+	}{{"metrics", true, false}, {"log", false, true}, {"metrics+log", true, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var reqs [2]*http.Request
+			var handlers [2]http.Handler
+			for i := range handlers {
+				level := slog.LevelWarn
+				if i == 1 && bc.logs {
+					level = slog.LevelInfo
+				}
+				logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level}))
+				s := newStackWith(b, "admin", i == 1 && bc.metrics, logger)
+				_, id := s.upload(b, "one.png", pngOf(b, color.RGBA{1, 2, 3, 255}))
+				h := s.admin.Clone()
+				h.Set("Content-Type", "application/json")
+				if code, body := s.do(b, "PATCH", "/api/images/"+id, stringsReader(`{"visibility":"public"}`), h); code != 200 {
+					b.Fatalf("make public: %d %s", code, body)
+				}
+				reqs[i], handlers[i] = httptest.NewRequest("GET", "/api/images/"+id, nil), s.handler
+				handlers[i].ServeHTTP(httptest.NewRecorder(), reqs[i])
+			}
+			var spent [2]time.Duration
+			n := 0
+			for b.Loop() {
+				for i := range handlers {
+					rec := httptest.NewRecorder()
+					start := time.Now()
+					handlers[i].ServeHTTP(rec, reqs[i])
+					spent[i] += time.Since(start)
+					if rec.Header().Get("X-Cache") != "hit" {
+						b.Fatalf("X-Cache %q", rec.Header().Get("X-Cache"))
+					}
+				}
+				n++
+			}
+			b.ReportMetric(float64(spent[0].Nanoseconds())/float64(n), "bare-ns/op")
+			b.ReportMetric(float64(spent[1].Nanoseconds())/float64(n), "observed-ns/op")
+			b.ReportMetric(float64((spent[1]-spent[0]).Nanoseconds())/float64(n), "overhead-ns/op")
 		})
 	}
 }
