@@ -103,7 +103,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if f := s.observers.find(r.Method, c.Path()); f != nil {
 			f(res.Status, elapsed)
 		}
-		s.logRequest(r, c.Path(), res.Status, elapsed, res.Size, c.RealIP(), err)
+		if level, ok := s.logLevel(r, res.Status); ok {
+			s.logRequest(r, level, c.Path(), res.Status, elapsed, res.Size, c.RealIP(), err)
+		}
 		return nil
 	}
 }
@@ -115,21 +117,25 @@ func (s *Server) observeUnrouted(r *http.Request, status int, start time.Time) {
 	if f := s.observers.find(r.Method, ""); f != nil {
 		f(status, elapsed)
 	}
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	s.logRequest(r, "", status, elapsed, 0, host, nil)
+	if level, ok := s.logLevel(r, status); ok {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		s.logRequest(r, level, "", status, elapsed, 0, host, nil)
+	}
 }
 
-// logRequest writes one request's line: at error level for a 5xx, with
-// the internal error (never sent to the client) when there is one.
-func (s *Server) logRequest(r *http.Request, route string, status int, elapsed time.Duration, size int64, remote string, err error) {
+// logLevel is the level of a request's line, info or error for a 5xx, and
+// whether the logger takes it.
+func (s *Server) logLevel(r *http.Request, status int) (slog.Level, bool) {
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	ctx := r.Context()
-	if !s.logger.Enabled(ctx, level) {
-		return
-	}
+	return level, s.logger.Enabled(r.Context(), level)
+}
+
+// logRequest writes one request's line, with the internal error (never
+// sent to the client) of a 5xx.
+func (s *Server) logRequest(r *http.Request, level slog.Level, route string, status int, elapsed time.Duration, size int64, remote string, err error) {
 	path := r.URL.Path
 	if len(path) > maxLoggedPath {
 		path = path[:maxLoggedPath] + "…"
@@ -153,7 +159,7 @@ func (s *Server) logRequest(r *http.Request, route string, status int, elapsed t
 	if err != nil && status >= 500 {
 		attrs = append(attrs, slog.Any("err", err))
 	}
-	s.logger.LogAttrs(ctx, level, "request", attrs...)
+	s.logger.LogAttrs(r.Context(), level, "request", attrs...)
 }
 
 // handleHealth answers 200 when the store answers a read, else 503.
