@@ -1,7 +1,9 @@
 // Package api is imagerepo's HTTP interface: the Echo routes of the REST API,
 // the embedded web UI, JSON encoding and the mapping of error codes to HTTP
 // status. It reaches storage and image decoding only through interfaces
-// (gallery.ImageService, Decoder) that main.go fills.
+// (gallery.ImageService, Decoder) that main.go fills, and reports what it
+// does (per-route metrics, refused uploads, health) through Hooks, plain
+// funcs that main.go fills from package metrics.
 //
 // Only this package imports github.com/labstack/echo/v4.
 //
