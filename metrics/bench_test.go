@@ -30,24 +30,12 @@ func BenchmarkHitPath(b *testing.B) {
 		{"metrics+log", true, slog.LevelInfo},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: bc.logLevel}))
-			s := newStackWith(b, "admin", bc.withMetrics, logger)
-			_, id := s.upload(b, "one.png", pngOf(b, color.RGBA{1, 2, 3, 255}))
-			if id == "" {
-				b.Fatal("upload failed")
-			}
-			h := s.admin.Clone()
-			h.Set("Content-Type", "application/json")
-			if code, body := s.do(b, "PATCH", "/api/images/"+id, stringsReader(`{"visibility":"public"}`), h); code != 200 {
-				b.Fatalf("make public: %d %s", code, body)
-			}
-			req := httptest.NewRequest("GET", "/api/images/"+id, nil)
-			s.handler.ServeHTTP(httptest.NewRecorder(), req) // fills the cache
+			handler, req := hotImage(b, bc.withMetrics, bc.logLevel)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				rec := httptest.NewRecorder()
-				s.handler.ServeHTTP(rec, req)
+				handler.ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK || rec.Header().Get("X-Cache") != "hit" {
 					b.Fatalf("status %d, X-Cache %q", rec.Code, rec.Header().Get("X-Cache"))
 				}
@@ -75,16 +63,7 @@ func BenchmarkHitPath_Paired(b *testing.B) {
 				if i == 1 && bc.logs {
 					level = slog.LevelInfo
 				}
-				logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level}))
-				s := newStackWith(b, "admin", i == 1 && bc.metrics, logger)
-				_, id := s.upload(b, "one.png", pngOf(b, color.RGBA{1, 2, 3, 255}))
-				h := s.admin.Clone()
-				h.Set("Content-Type", "application/json")
-				if code, body := s.do(b, "PATCH", "/api/images/"+id, stringsReader(`{"visibility":"public"}`), h); code != 200 {
-					b.Fatalf("make public: %d %s", code, body)
-				}
-				reqs[i], handlers[i] = httptest.NewRequest("GET", "/api/images/"+id, nil), s.handler
-				handlers[i].ServeHTTP(httptest.NewRecorder(), reqs[i])
+				handlers[i], reqs[i] = hotImage(b, i == 1 && bc.metrics, level)
 			}
 			var spent [2]time.Duration
 			n := 0
@@ -107,4 +86,21 @@ func BenchmarkHitPath_Paired(b *testing.B) {
 	}
 }
 
-func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+// hotImage starts a stack, stores one public image and fetches it once,
+// so that the returned request is a cache hit on the returned handler.
+func hotImage(b *testing.B, withMetrics bool, level slog.Level) (http.Handler, *http.Request) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level}))
+	s := newStackWith(b, "admin", withMetrics, logger)
+	_, id := s.upload(b, "one.png", pngOf(b, color.RGBA{1, 2, 3, 255}))
+	if id == "" {
+		b.Fatal("upload failed")
+	}
+	h := s.admin.Clone()
+	h.Set("Content-Type", "application/json")
+	if code, body := s.do(b, "PATCH", "/api/images/"+id, strings.NewReader(`{"visibility":"public"}`), h); code != 200 {
+		b.Fatalf("make public: %d %s", code, body)
+	}
+	req := httptest.NewRequest("GET", "/api/images/"+id, nil)
+	s.handler.ServeHTTP(httptest.NewRecorder(), req)
+	return s.handler, req
+}
