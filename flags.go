@@ -7,6 +7,7 @@ import (
 
 	"flag"
 	"fmt"
+	"imagerepo/api"
 	"imagerepo/gallery"
 	"io"
 	"os"
@@ -34,6 +35,9 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.Var(visibilityFlag{&c.API.DefaultVisibility}, "default-visibility", "visibility of uploads that do not say: private or public")
 	fs.DurationVar(&c.API.SessionTTL, "session-ttl", c.API.SessionTTL, "how long a sign-in lasts")
 	fs.Var(cidrList{&c.API.TrustedProxies}, "trusted-proxy", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed")
+	fs.StringVar(&c.API.MetricsAccess, "metrics", c.API.MetricsAccess, "who may read /metrics: admin, public or off")
+	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "least level logged: debug, info (one line per request), warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log lines as text (key=value) or json")
 	fs.BoolVar(&m.showVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -59,6 +63,10 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 		return fmt.Errorf("--session-ttl must be at least 1m")
 	case c.DecodeConcurrency < 0:
 		return fmt.Errorf("--decode-concurrency must not be negative")
+	case c.API.MetricsAccess != api.MetricsAdmin && c.API.MetricsAccess != api.MetricsPublic && c.API.MetricsAccess != api.MetricsOff:
+		return fmt.Errorf("--metrics must be admin, public or off")
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("--log-format must be text or json")
 	}
 	return nil
 }

@@ -89,13 +89,13 @@ set as the environment variable IMAGEREPO_FOO_BAR.
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	m := NewMain()
-	m.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	if err := m.ParseFlags(args, stderr); errors.Is(err, flag.ErrHelp) {
 		return 0
 	} else if err != nil {
 		fmt.Fprintln(stderr, "imagerepo:", err)
 		return 2
 	}
+	m.Logger = newLogger(stderr, m.Config.LogLevel, m.Config.LogFormat)
 	if m.showVersion {
 		fmt.Fprintln(stdout, versionLine())
 		return 0
@@ -123,6 +123,8 @@ type Config struct {
 	MaxPixels         int64
 	MaxGIFFrames      int
 	DecodeConcurrency int
+	LogLevel          slog.Level // of the log on stderr; request lines are info
+	LogFormat         string     // text or json
 	API               api.Config
 }
 
@@ -148,6 +150,7 @@ func NewMain() *Main {
 			CacheSize:    cache.DefaultSize,
 			MaxPixels:    100_000_000,
 			MaxGIFFrames: 1000,
+			LogFormat:    "text",
 			API:          api.DefaultConfig(),
 		},
 		Logger: slog.Default(),
@@ -185,13 +188,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	images := cache.New(search.NewImageService(stored, m.index), m.Config.CacheSize)
 	sessions := store.NewSessionService(db)
+	hooks, searched := observe(db, images, m.index)
 	svc := api.Services{
 		Images:   images,
 		Users:    search.NewUserService(store.NewUserService(db), m.index),
 		Sessions: sessions,
 		Tokens:   store.NewTokenService(db),
-		Search:   m.index,
+		Search:   searched,
 		Similar:  stored,
+		Hooks:    hooks,
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	m.stop = stop

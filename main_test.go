@@ -121,6 +121,38 @@ func TestMain_Run_RestartKeepsImages(t *testing.T) {
 	}
 }
 
+// The real wiring: /metrics is the admin's, counts what happened, and
+// /healthz answers while the store does.
+func TestMain_Run_MetricsAndHealth(t *testing.T) {
+	m := startMain(t, t.TempDir())
+	defer m.Close()
+	c := signIn(t, m.URL(), "admin", "admin-password", true)
+	id := uploadFile(t, c, m.URL(), "one.png", testPNG(t))
+	get(t, c, m.URL()+"/api/images/"+id)
+
+	if code, _ := get(t, http.DefaultClient, m.URL()+"/metrics"); code != http.StatusUnauthorized {
+		t.Errorf("anonymous /metrics: %d, want 401", code)
+	}
+	code, b := get(t, c, m.URL()+"/metrics")
+	if code != 200 {
+		t.Fatalf("admin /metrics: %d %s", code, b)
+	}
+	for _, want := range []string{
+		"imagerepo_images_stored 1\n",
+		"imagerepo_cache_misses_total 1\n",
+		`imagerepo_http_requests_total{code="201",method="POST",route="/api/images"} 1`,
+		"go_goroutines ",
+		"process_resident_memory_bytes ",
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if code, b := get(t, http.DefaultClient, m.URL()+"/healthz"); code != 200 || !strings.Contains(string(b), `"status":"ok"`) {
+		t.Errorf("/healthz: %d %s", code, b)
+	}
+}
+
 func TestMain_Run_DataDirInUse(t *testing.T) {
 	dir := t.TempDir()
 	m := startMain(t, dir)
@@ -165,6 +197,13 @@ func TestMain_ParseFlags(t *testing.T) {
 		{name: "bad size", args: []string{"--max-file-size", "lots"}, wantErr: "size"},
 		{name: "zero cache", args: []string{"--cache-size", "0"}, wantErr: "--cache-size"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected argument"},
+		{name: "observability", args: []string{"--metrics", "public", "--log-level", "warn", "--log-format", "json"},
+			check: func(m *Main) bool {
+				return m.Config.API.MetricsAccess == "public" && m.Config.LogLevel == slog.LevelWarn && m.Config.LogFormat == "json"
+			}},
+		{name: "bad metrics access", args: []string{"--metrics", "everyone"}, wantErr: "--metrics"},
+		{name: "bad log level", env: map[string]string{"IMAGEREPO_LOG_LEVEL": "loud"}, wantErr: "IMAGEREPO_LOG_LEVEL"},
+		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "--log-format"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -32,7 +32,7 @@ const sessionKey = "imagerepo.session"
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if !strings.HasPrefix(r.URL.Path, "/api/") {
+		if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/metrics" {
 			return next(c) // the UI's static files are the same for everyone
 		}
 		ctx := r.Context()

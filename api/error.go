@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -25,6 +24,7 @@ var codes = map[string]int{
 	gallery.ERATELIMITED:         http.StatusTooManyRequests,
 	gallery.EINTERNAL:            http.StatusInternalServerError,
 	gallery.EINSUFFICIENTSTORAGE: http.StatusInsufficientStorage,
+	gallery.EUNAVAILABLE:         http.StatusServiceUnavailable,
 }
 
 // statusCodes is the reverse of codes, for errors that Echo or net/http
@@ -99,10 +99,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if notAllowed {
 		status = http.StatusMethodNotAllowed // the one status no error code stands for
 	}
-	if status >= 500 {
-		s.logger.Error("request failed", slog.String("method", c.Request().Method),
-			slog.String("path", c.Request().URL.Path), slog.Any("err", err))
-	}
+	// An internal error's text is logged on the request's line (observe).
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return

@@ -44,6 +44,13 @@ func newTestServer(t *testing.T, tweak func(*api.Config)) *testServer {
 
 func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testServer {
 	t.Helper()
+	return newTestServerLogged(t, dir, tweak, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Hooks{})
+}
+
+// newTestServerLogged is newTestServerIn with the server's logger and hooks
+// given; the store and index stay quiet.
+func newTestServerLogged(t *testing.T, dir string, tweak func(*api.Config), logger *slog.Logger, hooks api.Hooks) *testServer {
+	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := store.Open(dir, store.Options{Logger: quiet})
 	if err != nil {
@@ -71,10 +78,11 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 		Tokens:   store.NewTokenService(db),
 		Search:   idx,
 		Similar:  stored,
+		Hooks:    hooks,
 	}
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
-	srv := api.NewServer(cfg, svc, dec, ui, quiet)
+	srv := api.NewServer(cfg, svc, dec, ui, logger)
 	ts := &testServer{Server: httptest.NewServer(srv.Handler()), db: db, cache: c, tokens: map[string]string{}}
 	t.Cleanup(func() {
 		ts.Close()

@@ -1,7 +1,9 @@
 // Package api is imagerepo's HTTP interface: the Echo routes of the REST API,
 // the embedded web UI, JSON encoding and the mapping of error codes to HTTP
 // status. It reaches storage and image decoding only through interfaces
-// (gallery.ImageService, Decoder) that main.go fills.
+// (gallery.ImageService, Decoder) that main.go fills, and reports what it
+// does (per-route metrics, refused uploads, health) through Hooks, plain
+// funcs that main.go fills from package metrics.
 //
 // Only this package imports github.com/labstack/echo/v4.
 //
@@ -63,6 +65,7 @@ type Config struct {
 	TrustedProxies    []*net.IPNet       // whose X-Forwarded-For and -Proto are believed
 	SignInFailures    int                // failed sign-ins per account (and 4× per address) per window
 	SignInWindow      time.Duration
+	MetricsAccess     string // who may read /metrics: MetricsAdmin, MetricsPublic or MetricsOff
 }
 
 // Services are what the routes act on; main.go builds them.
@@ -73,6 +76,7 @@ type Services struct {
 	Tokens   gallery.TokenService
 	Search   gallery.SearchService  // nil: ?q= is refused
 	Similar  gallery.SimilarService // nil: /similar is 404 and uploads are not compared
+	Hooks    Hooks                  // metrics and health; see Hooks
 }
 
 // DefaultConfig returns the defaults every flag starts from.
@@ -89,6 +93,7 @@ func DefaultConfig() Config {
 		SessionTTL:        30 * 24 * time.Hour,
 		SignInFailures:    5,
 		SignInWindow:      15 * time.Minute,
+		MetricsAccess:     MetricsAdmin,
 	}
 }
 
@@ -103,6 +108,9 @@ type Server struct {
 	similar  gallery.SimilarService
 	decoder  Decoder
 	logger   *slog.Logger
+	hooks    Hooks
+
+	observers *observers // per-route funcs of hooks.Route
 
 	// throttles[0] counts failed sign-ins per account, [1] per address.
 	throttles [2]*throttle
@@ -118,7 +126,7 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 		logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, images: svc.Images, users: svc.Users, sessions: svc.Sessions, tokens: svc.Tokens,
-		search: svc.Search, similar: svc.Similar, decoder: decoder, logger: logger}
+		search: svc.Search, similar: svc.Similar, decoder: decoder, logger: logger, hooks: svc.Hooks}
 	s.throttles[0] = newThrottle(cfg.SignInFailures, cfg.SignInWindow)
 	s.throttles[1] = newThrottle(4*cfg.SignInFailures, cfg.SignInWindow)
 	e := echo.New()
@@ -132,9 +140,10 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 		}
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
-	e.Use(s.recoverPanic, securityHeaders, s.deadlines, s.authenticate)
+	e.Use(s.observe, s.recoverPanic, securityHeaders, s.deadlines, s.authenticate)
 
 	e.GET("/healthz", s.handleHealth)
+	e.GET("/metrics", s.handleMetrics)
 	e.GET("/api/openapi.json", handleOpenAPI)
 	e.GET("/api/images", s.handleListImages)
 	e.POST("/api/images", s.handleUpload)
@@ -161,10 +170,13 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 	e.DELETE("/api/tokens/:id", s.handleDeleteToken)
 	s.routeUI(e, ui)
 	s.echo = e
+	s.observers = resolveObservers(e, svc.Hooks.Route)
 
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		writeErrorJSON(w, gallery.Errorf(gallery.EFORBIDDEN, "cross-origin request refused"))
+		s.observeUnrouted(r, http.StatusForbidden, start)
 	}))
 	protected := protect.Handler(e)
 	s.server = &http.Server{
@@ -288,8 +300,4 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("X-Frame-Options", "DENY")
 		return next(c)
 	}
-}
-
-func (s *Server) handleHealth(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
 }

@@ -53,7 +53,13 @@ type uploadResponse struct {
 	Failed []uploadFailure `json:"failed"`
 }
 
-func (s *Server) handleUpload(c echo.Context) error {
+func (s *Server) handleUpload(c echo.Context) (err error) {
+	perFile := false // refusals are reported per file from there on
+	defer func() {
+		if err != nil && !perFile {
+			s.uploadRefused(gallery.ErrorCode(toAppError(err)))
+		}
+	}()
 	owner, err := requireUser(c)
 	if err != nil {
 		return err
@@ -107,8 +113,14 @@ func (s *Server) handleUpload(c echo.Context) error {
 		}()
 	}
 	wg.Wait()
+	perFile = true
 	for i, sp := range form.files {
 		img, dup, err := outcomes[i].img, outcomes[i].dup, outcomes[i].err
+		if dup {
+			s.uploadRefused("duplicate")
+		} else if err != nil {
+			s.uploadRefused(gallery.ErrorCode(err))
+		}
 		if err == nil {
 			j := render(img, owner)
 			j.Duplicate = dup
@@ -133,6 +145,13 @@ func (s *Server) handleUpload(c echo.Context) error {
 		return firstErr
 	}
 	return c.JSON(http.StatusCreated, resp)
+}
+
+// uploadRefused reports one refused upload to the hooks.
+func (s *Server) uploadRefused(reason string) {
+	if s.hooks.UploadRefused != nil {
+		s.hooks.UploadRefused(reason)
+	}
 }
 
 // storeUpload checks one spooled file and stores it.

@@ -19,6 +19,7 @@ const (
 	ERATELIMITED         = "rate_limited"
 	EINTERNAL            = "internal"
 	EINSUFFICIENTSTORAGE = "insufficient_storage"
+	EUNAVAILABLE         = "unavailable" // the server cannot answer now (a health check failed)
 )
 
 // Error is an application error: a code from the list above and a message

@@ -33,6 +33,11 @@
 // 100,000 hashes with a mix of public and private images, takes 0.38 ms per
 // lookup on the project's 2-core VM, the 12 nearest documents read included.
 //
+// The meta bucket keeps the number of image documents and the sum of their
+// originals' sizes, changed in the transaction of every create and delete,
+// so that DB.ImageStats (the metrics) reads two numbers instead of scanning;
+// Verify checks them against the documents.
+//
 // The data directory is locked by bbolt's file lock, so one process at a time
 // uses it. Open leaves a marker file that a clean Close removes; finding it at
 // Open means the last run stopped uncleanly, and a background sweep removes

@@ -197,6 +197,9 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 		if err := putImage(tx, img); err != nil {
 			return err
 		}
+		if err := addImageStats(tx, 1, img.Bytes); err != nil {
+			return err
+		}
 		return bumpWriteSeq(tx, 1)
 	})
 	if err != nil {

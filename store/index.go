@@ -147,9 +147,13 @@ func putImage(tx *bbolt.Tx, img *gallery.Image) error {
 	return putTags(tx, img.ID, img.Tags)
 }
 
-// deleteImage removes the document and its index entries.
+// deleteImage removes the document and its index entries, and counts it
+// out of the image stats.
 func deleteImage(tx *bbolt.Tx, img *gallery.Image) error {
 	if err := tx.Bucket(imagesBucket).Delete([]byte(img.ID)); err != nil {
+		return err
+	}
+	if err := addImageStats(tx, -1, img.Bytes); err != nil {
 		return err
 	}
 	if err := tx.Bucket(shaBucket).Delete(shaKey(img.SHA256, img.Owner)); err != nil {

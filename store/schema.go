@@ -9,7 +9,7 @@ import (
 
 // SchemaVersion is the version of the stored data this build reads and
 // writes. A change to stored data raises it and appends a migration.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Buckets.
 var (
@@ -77,6 +77,15 @@ var migrations = []func(tx *bbolt.Tx) error{
 	2: func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(thumbRefBucket)
 		return err
+	},
+	// 4: the image count and byte total kept beside the documents (see
+	// imageStatsKey), counted once from them here.
+	3: func(tx *bbolt.Tx) error {
+		images, bytes, err := countImages(tx)
+		if err != nil {
+			return err
+		}
+		return putImageStats(tx, images, bytes)
 	},
 }
 

@@ -53,7 +53,7 @@ func (db *DB) Verify(ctx context.Context) error {
 		v.problem("schema version is %d, want %d", got, SchemaVersion)
 	}
 	for _, step := range []func(context.Context) error{
-		v.images, v.shaIndex, v.thumbIndex, v.tagIndex, v.blobs,
+		v.images, v.imageStats, v.shaIndex, v.thumbIndex, v.tagIndex, v.blobs,
 		v.users, v.sessions, v.sessionIndex, v.tokens, v.tokenIndex,
 	} {
 		if err := step(ctx); err != nil {
@@ -72,6 +72,8 @@ type verifier struct {
 	shas     map[string]bool // referenced by some document
 	problems []error
 	more     int
+
+	count, bytes uint64 // of the documents, for imageStats
 }
 
 func (v *verifier) problem(format string, args ...any) {
@@ -95,6 +97,8 @@ func (v *verifier) images(ctx context.Context) error {
 			v.problem("image %q: %v", id, err)
 			continue
 		}
+		v.count++
+		v.bytes += uint64(img.Bytes)
 		if !validID(id) || img.ID != id {
 			v.problem("image %q: malformed key or id %q", id, img.ID)
 		}
@@ -121,6 +125,15 @@ func (v *verifier) images(ctx context.Context) error {
 				v.problem("image %s: tag %q is not indexed", id, t)
 			}
 		}
+	}
+	return nil
+}
+
+// imageStats checks the kept image count and byte total against the
+// documents.
+func (v *verifier) imageStats(context.Context) error {
+	if images, bytes := imageStats(v.tx); images != v.count || bytes != v.bytes {
+		v.problem("image stats say %d images of %d bytes, the documents %d of %d", images, bytes, v.count, v.bytes)
 	}
 	return nil
 }
