@@ -56,6 +56,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runUser(ctx, args, stdin, stdout, stderr)
 	case "import":
 		return runImport(ctx, args, stdout, stderr)
+	case "verify":
+		return runVerify(ctx, args, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, stderr)
+	case "restore":
+		return runRestore(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "imagerepo", version)
 		return 0
@@ -83,6 +89,15 @@ Commands:
             upload every image under the folders to a running server,
             skipping what it already has; run it again to finish an
             interrupted import
+  verify [--data DIR] [--repair]
+            check a stopped server's data dir (bbolt, every blob's
+            sha256, unreferenced blobs, the search index); --repair
+            removes unreferenced blobs, remakes thumbnails and rebuilds
+            the index
+  backup --server URL --token TOKEN FILE
+            save a backup of a running server (admin token) to FILE
+  restore [--data DIR] FILE
+            make a fresh data dir from a backup file, verified
   version   print the version
 
 Run 'imagerepo serve --help' for the flags. Every flag --foo-bar can also be
@@ -195,6 +210,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Tokens:   store.NewTokenService(db),
 		Search:   m.index,
 		Similar:  stored,
+		Backup:   db,
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	m.stop = stop

@@ -71,6 +71,7 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 		Tokens:   store.NewTokenService(db),
 		Search:   idx,
 		Similar:  stored,
+		Backup:   db,
 	}
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
