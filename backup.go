@@ -5,10 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
-
-	"golang.org/x/term"
 
 	"imagerepo/backupclient"
 )
@@ -26,25 +22,15 @@ func runBackup(ctx context.Context, args []string, stderr io.Writer) int {
 	if code, ok := parseCommand(fs, args, stderr); !ok {
 		return code
 	}
-	var problem string
-	switch {
-	case *server == "":
-		problem = "--server (or IMAGEREPO_SERVER) is required"
-	case !strings.HasPrefix(*server, "http://") && !strings.HasPrefix(*server, "https://"):
-		problem = "--server must be an http:// or https:// URL"
-	case *token == "":
-		problem = "--token (or IMAGEREPO_TOKEN) is required"
-	case fs.NArg() != 1:
+	problem := serverProblem(*server, *token)
+	if problem == "" && fs.NArg() != 1 {
 		problem = "name one file to write the backup to"
 	}
 	if problem != "" {
 		fmt.Fprintf(stderr, "imagerepo: %s\n%s\n", problem, backupUsage)
 		return 2
 	}
-	terminal := false
-	if f, ok := stderr.(*os.File); ok {
-		terminal = term.IsTerminal(int(f.Fd()))
-	}
+	terminal := isTerminal(stderr)
 	file := fs.Arg(0)
 	n, err := backupclient.Download(ctx, backupclient.Options{
 		Server: *server, Token: *token, File: file, Progress: stderr, Terminal: terminal,

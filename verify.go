@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"golang.org/x/term"
 
 	"imagerepo/gallery"
 	"imagerepo/imaging"
@@ -196,30 +193,14 @@ func remakeThumbs(ctx context.Context, db *store.DB, images *store.ImageService,
 	if _, err := db.DiscardCorrupt(ctx, bad); err != nil {
 		return err
 	}
-	f, err := images.OpenBlob(ctx, img.SHA256)
-	if err != nil {
-		return err
-	}
-	p, err := proc.ProcessUpload(ctx, f)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	if p == nil {
-		return errors.New("no result from the image pipeline")
-	}
-	_, err = images.SetMedia(ctx, id, p)
-	return err
+	return setMediaFromOriginal(ctx, images, proc, img)
 }
 
 // newHashProgress returns the progress function of a hashing check: a
 // redrawn line on a terminal, a line every few seconds otherwise, nothing
 // for a small repository. done < 0 ends the line.
 func newHashProgress(w io.Writer) func(done, total int64) {
-	terminal := false
-	if f, ok := w.(*os.File); ok {
-		terminal = term.IsTerminal(int(f.Fd()))
-	}
+	terminal := isTerminal(w)
 	every := 5 * time.Second
 	if terminal {
 		every = 200 * time.Millisecond

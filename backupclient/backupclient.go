@@ -211,16 +211,11 @@ func (p *progress) finish() {
 	}
 }
 
-// formatBytes writes sizes in decimal units, as file managers do.
+// formatBytes writes a size in megabytes (decimal, as file managers do),
+// or in bytes below one.
 func formatBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
+	if n < 1e6 {
+		return fmt.Sprintf("%d bytes", n)
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTP"[exp])
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 }
