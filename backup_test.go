@@ -202,4 +202,23 @@ func TestBackup_Refusals(t *testing.T) {
 	if code, out, errOut := runCmd(t, "restore", "--data", empty, file); code != 0 {
 		t.Errorf("restore into an empty dir: exit %d\n%s%s", code, out, errOut)
 	}
+
+	// A blob gone from the server's data dir fails the backup midway: the
+	// server cuts the stream and the command writes no file.
+	sum := sha256.Sum256(two)
+	if err := os.Remove(blobFile(dir, hex.EncodeToString(sum[:]))); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(out, "broken.tar")
+	code, _, errOut = runCmd(t, "backup", "--server", base, "--token", createToken(t, admin, base), broken)
+	if code != 1 || !strings.Contains(errOut, "was not written") ||
+		!strings.Contains(errOut, "backup failed after") && !strings.Contains(errOut, "without its manifest") {
+		t.Errorf("backup of a damaged server: exit %d\n%s", code, errOut)
+	}
+	if _, err := os.Stat(broken); err == nil {
+		t.Error("a failed backup left its file")
+	}
+	if matches, _ := filepath.Glob(filepath.Join(out, ".broken.tar.tmp-*")); len(matches) > 0 {
+		t.Errorf("a failed backup left %v", matches)
+	}
 }
