@@ -64,7 +64,13 @@ func restore(ctx context.Context, dir, file string, stdout, stderr io.Writer) (e
 			os.RemoveAll(tmp)
 		}
 	}()
-	m, err := store.Restore(ctx, tmp, f)
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	unpack := &progressReader{r: f, total: info.Size(), show: newProgressLine(stderr, "unpacking")}
+	m, err := store.Restore(ctx, tmp, unpack)
+	unpack.show(-1, 0)
 	if err != nil {
 		return err
 	}
@@ -81,7 +87,7 @@ func restore(ctx context.Context, dir, file string, stdout, stderr io.Writer) (e
 	if err != nil {
 		return err
 	}
-	res, err := verifyDataDir(ctx, tmp, true, newHashProgress(stderr))
+	res, err := verifyDataDir(ctx, tmp, true, newProgressLine(stderr, "verifying"))
 	if err != nil {
 		return err
 	}
@@ -105,4 +111,19 @@ func restore(ctx context.Context, dir, file string, stdout, stderr io.Writer) (e
 	}
 	fmt.Fprintf(stdout, "restored %d images into %s; it verifies clean\n", res.images, dir)
 	return nil
+}
+
+// progressReader reports the bytes read through it.
+type progressReader struct {
+	r     io.Reader
+	n     int64
+	total int64
+	show  func(done, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	p.show(p.n, p.total)
+	return n, err
 }

@@ -39,7 +39,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "imagerepo: %s holds no imagerepo data: %v\n", *dataDir, err)
 		return 1
 	}
-	progress := newHashProgress(stderr)
+	progress := newProgressLine(stderr, "hashing every blob")
 	res, err := verifyDataDir(ctx, *dataDir, !*repair, progress)
 	if err != nil {
 		fmt.Fprintln(stderr, "imagerepo:", err)
@@ -196,10 +196,11 @@ func remakeThumbs(ctx context.Context, db *store.DB, images *store.ImageService,
 	return setMediaFromOriginal(ctx, images, proc, img)
 }
 
-// newHashProgress returns the progress function of a hashing check: a
-// redrawn line on a terminal, a line every few seconds otherwise, nothing
-// for a small repository. done < 0 ends the line.
-func newHashProgress(w io.Writer) func(done, total int64) {
+// newProgressLine returns a progress function for work measured in bytes,
+// e.g. "hashing: 120 of 800 MB (15%)": a redrawn line on a terminal, a line
+// every few seconds otherwise, nothing for work done within a second.
+// done < 0 ends the line.
+func newProgressLine(w io.Writer, what string) func(done, total int64) {
 	terminal := isTerminal(w)
 	every := 5 * time.Second
 	if terminal {
@@ -222,7 +223,7 @@ func newHashProgress(w io.Writer) func(done, total int64) {
 			return
 		}
 		last, shown = now, true
-		line := fmt.Sprintf("verifying: %d of %d MB hashed (%d%%)", done>>20, total>>20, done*100/max(total, 1))
+		line := fmt.Sprintf("%s: %d of %d MB (%d%%)", what, done/1e6, total/1e6, done*100/max(total, 1))
 		if terminal {
 			fmt.Fprintf(w, "\r%s\x1b[K", line)
 		} else {
