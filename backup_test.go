@@ -203,22 +203,31 @@ func TestBackup_Refusals(t *testing.T) {
 		t.Errorf("restore into an empty dir: exit %d\n%s%s", code, out, errOut)
 	}
 
-	// A blob gone from the server's data dir fails the backup midway: the
-	// server cuts the stream and the command writes no file.
+	// A blob changed on the server fails the backup midway: the server
+	// cuts the stream and the command writes no file. A blob gone fails it
+	// before it starts, with a 500.
 	sum := sha256.Sum256(two)
-	if err := os.Remove(blobFile(dir, hex.EncodeToString(sum[:]))); err != nil {
-		t.Fatal(err)
-	}
-	broken := filepath.Join(out, "broken.tar")
-	code, _, errOut = runCmd(t, "backup", "--server", base, "--token", createToken(t, admin, base), broken)
-	if code != 1 || !strings.Contains(errOut, "was not written") ||
-		!strings.Contains(errOut, "backup failed after") && !strings.Contains(errOut, "without its manifest") {
-		t.Errorf("backup of a damaged server: exit %d\n%s", code, errOut)
-	}
-	if _, err := os.Stat(broken); err == nil {
-		t.Error("a failed backup left its file")
-	}
-	if matches, _ := filepath.Glob(filepath.Join(out, ".broken.tar.tmp-*")); len(matches) > 0 {
-		t.Errorf("a failed backup left %v", matches)
+	blob := blobFile(dir, hex.EncodeToString(sum[:]))
+	flipByte(t, blob)
+	for _, damage := range []struct{ name, want string }{
+		{"corrupt", "backup failed after"},
+		{"missing", "could not take the backup (500)"},
+	} {
+		if damage.name == "missing" {
+			if err := os.Remove(blob); err != nil {
+				t.Fatal(err)
+			}
+		}
+		broken := filepath.Join(out, "broken.tar")
+		code, _, errOut = runCmd(t, "backup", "--server", base, "--token", createToken(t, admin, base), broken)
+		if code != 1 || !strings.Contains(errOut, "was not written") || !strings.Contains(errOut, damage.want) {
+			t.Errorf("backup of a server with a %s blob: exit %d\n%s", damage.name, code, errOut)
+		}
+		if _, err := os.Stat(broken); err == nil {
+			t.Error("a failed backup left its file")
+		}
+		if matches, _ := filepath.Glob(filepath.Join(out, ".broken.tar.tmp-*")); len(matches) > 0 {
+			t.Errorf("a failed backup left %v", matches)
+		}
 	}
 }

@@ -210,7 +210,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Tokens:   store.NewTokenService(db),
 		Search:   m.index,
 		Similar:  stored,
-		Backup:   db,
+		Backup:   backups{db},
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	m.stop = stop
@@ -247,6 +247,17 @@ func openIndex(db *store.DB, stored *store.ImageService, dataDir string, logger 
 		return nil, err
 	}
 	return search.Open(filepath.Join(dataDir, "search"), search.Options{Logger: logger, StoreSeq: seq, Source: stored})
+}
+
+// backups lets the api take backups of the store.
+type backups struct{ db *store.DB }
+
+func (b backups) StartBackup(ctx context.Context) (api.BackupArchive, error) {
+	bk, err := b.db.StartBackup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return bk, nil
 }
 
 // URL is the address to open in a browser.

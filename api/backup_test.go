@@ -26,7 +26,7 @@ func TestServer_Backup(t *testing.T) {
 	}
 	resp, b := do(t, "GET", ts.URL+"/api/backup", nil, ts.as("admin"))
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/x-tar" ||
-		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") || resp.ContentLength != int64(len(b)) {
 		t.Fatalf("backup as admin: %d %v", resp.StatusCode, resp.Header)
 	}
 	tr := tar.NewReader(bytes.NewReader(b))

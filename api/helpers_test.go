@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"hash/crc32"
 	"image"
@@ -71,7 +72,7 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 		Tokens:   store.NewTokenService(db),
 		Search:   idx,
 		Similar:  stored,
-		Backup:   db,
+		Backup:   backups{db},
 	}
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
@@ -87,6 +88,17 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 		}
 	})
 	return ts
+}
+
+// backups lets the routes take backups of the store, as main.go does.
+type backups struct{ db *store.DB }
+
+func (b backups) StartBackup(ctx context.Context) (api.BackupArchive, error) {
+	bk, err := b.db.StartBackup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return bk, nil
 }
 
 // withAccounts makes the admin (the first account, anonymously, as the UI

@@ -80,7 +80,7 @@ func Download(ctx context.Context, opts Options) (int64, error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	p := newProgress(opts.Progress, opts.Terminal)
+	p := newProgress(opts.Progress, opts.Terminal, resp.ContentLength)
 	// The stream is read through a tar reader as it is written, so that
 	// an archive cut short (the server cuts the connection when it fails
 	// midway) is told apart from a whole one.
@@ -151,6 +151,9 @@ func refusal(resp *http.Response) error {
 	case http.StatusNotFound:
 		return errors.New("the server has no backup route (404): is it an older imagerepo?")
 	}
+	if resp.StatusCode >= 500 {
+		return fmt.Errorf("the server could not take the backup (%d): see its log, and run imagerepo verify on its data dir", resp.StatusCode)
+	}
 	if body.Error.Message != "" {
 		return fmt.Errorf("the server refused the backup: %s (%d)", body.Error.Message, resp.StatusCode)
 	}
@@ -165,18 +168,20 @@ const (
 )
 
 // progress counts the bytes written through it and shows them with the
-// rate: one redrawn line on a terminal, plain lines otherwise.
+// rate, and against the total when the server said it: a bar redrawn on a
+// terminal, plain lines otherwise.
 type progress struct {
 	w        io.Writer
 	terminal bool
+	total    int64 // -1 when unknown
 	begun    time.Time
 	last     time.Time
 	n        int64
 }
 
-func newProgress(w io.Writer, terminal bool) *progress {
+func newProgress(w io.Writer, terminal bool, total int64) *progress {
 	now := time.Now()
-	return &progress{w: w, terminal: terminal, begun: now, last: now}
+	return &progress{w: w, terminal: terminal, total: total, begun: now, last: now}
 }
 
 func (p *progress) Write(b []byte) (int, error) {
@@ -192,14 +197,32 @@ func (p *progress) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// show writes e.g. "[######..........] 12.3 MB of 40.0 MB  4.5 MB/s  6s left".
 func (p *progress) show() {
 	elapsed := time.Since(p.begun)
-	line := fmt.Sprintf("backup: %s  %s/s  %s", formatBytes(p.n),
-		formatBytes(int64(float64(p.n)/max(elapsed.Seconds(), 0.001))), elapsed.Round(time.Second))
-	if p.terminal {
-		fmt.Fprintf(p.w, "\r%s\x1b[K", line)
+	rate := float64(p.n) / max(elapsed.Seconds(), 0.001)
+	var b strings.Builder
+	b.WriteString("backup: ")
+	if p.total > 0 {
+		if p.terminal {
+			const width = 24
+			n := min(int(float64(p.n)/float64(p.total)*width), width)
+			b.WriteString("[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "] ")
+		}
+		fmt.Fprintf(&b, "%s of %s", formatBytes(p.n), formatBytes(p.total))
 	} else {
-		fmt.Fprintln(p.w, line)
+		b.WriteString(formatBytes(p.n))
+	}
+	fmt.Fprintf(&b, "  %s/s", formatBytes(int64(rate)))
+	if left := p.total - p.n; p.total > 0 && left > 0 && rate > 0 {
+		fmt.Fprintf(&b, "  %s left", time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second))
+	} else {
+		fmt.Fprintf(&b, "  %s", elapsed.Round(time.Second))
+	}
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r%s\x1b[K", b.String())
+	} else {
+		fmt.Fprintln(p.w, b.String())
 	}
 }
 

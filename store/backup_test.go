@@ -36,7 +36,17 @@ func TestDB_WriteBackup_RestoreRoundTrip(t *testing.T) {
 	b := create(t, s, "bob", "original b")
 	create(t, s, "alice", "original b") // the same bytes for two owners: one blob
 
-	archive := backupOf(t, db)
+	bk, err := db.StartBackup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	n, err := bk.WriteTo(&buf)
+	bk.Close()
+	archive := buf.Bytes()
+	if err != nil || n != int64(len(archive)) || bk.Size() != n {
+		t.Fatalf("WriteTo = %d, %v; %d bytes written; Size said %d", n, err, len(archive), bk.Size())
+	}
 	dir := t.TempDir()
 	m, err := Restore(ctx, dir, bytes.NewReader(archive))
 	if err != nil {
@@ -283,6 +293,26 @@ func TestDB_Check_Hash(t *testing.T) {
 	gone, err := db.DiscardCorrupt(ctx, []string{thumb, a.SHA256})
 	if err != nil || !slices.Equal(gone, []string{thumb}) {
 		t.Errorf("DiscardCorrupt = %v, %v", gone, err)
+	}
+}
+
+// TestDB_StartBackup_MissingBlob: a blob gone from the folder fails the
+// backup before anything is written, and leaves no hold behind.
+func TestDB_StartBackup_MissingBlob(t *testing.T) {
+	db := openDB(t, t.TempDir(), Options{})
+	s := NewImageService(db)
+	img := create(t, s, "alice", "gone")
+	os.Remove(db.blobPath(img.SHA256))
+	if _, err := db.StartBackup(context.Background()); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("StartBackup = %v", err)
+	}
+	// Removals are not held any more: a delete removes the bytes at once.
+	other := create(t, s, "alice", "other")
+	if err := s.DeleteImage(context.Background(), other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(db.blobPath(other.SHA256)); err == nil {
+		t.Error("a blob removal is still held after a failed backup")
 	}
 }
 

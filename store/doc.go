@@ -75,11 +75,12 @@
 //     takes as long as reading the whole blob folder. Both hold every sha
 //     lock and (unless the DB was opened ReadOnly) a write transaction
 //     while they run, which blocks writes.
-//   - WriteBackup writes a backup archive (the bbolt file and the blobs it
-//     refers to, then a manifest of sizes and sha256s) while writes go on;
-//     Restore unpacks one into an empty directory. While any backup runs,
-//     blob removals (by deletes, failed writes and the sweep) are only
-//     noted, and done after a fresh look when the last backup ends; a
+//   - StartBackup takes a snapshot and Backup.WriteTo writes it as an
+//     archive (the bbolt file and the blobs it refers to, then a manifest
+//     of sizes and sha256s) while writes go on; Restore unpacks one into
+//     an empty directory. While any backup is open, blob removals (by
+//     deletes, failed writes and the sweep) are only noted, and done
+//     after a fresh look when the last backup closes; a
 //     process that stops meanwhile leaves those blobs to the next sweep or
 //     to verify --repair. The bbolt file is copied to blobs/tmp first, so
 //     the read transaction is short but the data dir needs room for the
