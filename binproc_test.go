@@ -331,4 +331,10 @@ func verifyStopped(t *testing.T, dir string) {
 	if left := dirEntries(t, filepath.Join(dir, "blobs", "tmp")); len(left) > 0 {
 		t.Errorf("temp files left in blobs/tmp: %v", left)
 	}
+	// And `imagerepo verify`, which also hashes every blob and holds the
+	// search index to the store.
+	var out, errs strings.Builder
+	if code := run(t.Context(), []string{"verify", "--data", dir}, strings.NewReader(""), &out, &errs); code != 0 {
+		t.Errorf("imagerepo verify: exit %d\n%s%s", code, out.String(), errs.String())
+	}
 }

@@ -13,6 +13,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"golang.org/x/term"
 )
 
 // ParseFlags reads the serve flags from args and, for every flag not given
@@ -85,6 +87,27 @@ func parseCommand(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, 
 		return 2, false
 	}
 	return 0, true
+}
+
+// serverProblem says what is wrong with the --server and --token of a
+// command that is a client of a running server, or "".
+func serverProblem(server, token string) string {
+	switch {
+	case server == "":
+		return "--server (or IMAGEREPO_SERVER) is required"
+	case !strings.HasPrefix(server, "http://") && !strings.HasPrefix(server, "https://"):
+		return "--server must be an http:// or https:// URL"
+	case token == "":
+		return "--token (or IMAGEREPO_TOKEN) is required"
+	}
+	return ""
+}
+
+// isTerminal reports whether w is a terminal, where progress redraws one
+// line; elsewhere (a log, a pipe) it prints plain lines.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // envDefaults sets each flag that was not on the command line from its

@@ -7,10 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-
-	"golang.org/x/term"
 
 	"imagerepo/importer"
 )
@@ -50,14 +47,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	*visibility = strings.ToLower(strings.TrimSpace(*visibility))
-	var problem string
+	problem := serverProblem(*server, *token)
 	switch {
-	case *server == "":
-		problem = "--server (or IMAGEREPO_SERVER) is required"
-	case !strings.HasPrefix(*server, "http://") && !strings.HasPrefix(*server, "https://"):
-		problem = "--server must be an http:// or https:// URL"
-	case *token == "":
-		problem = "--token (or IMAGEREPO_TOKEN) is required"
+	case problem != "":
 	case *concurrency < 1:
 		problem = "--concurrency must be at least 1"
 	case *visibility != "" && *visibility != "public" && *visibility != "private":
@@ -69,10 +61,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "imagerepo: %s\n%s\n", problem, importUsage)
 		return 2
 	}
-	terminal := false
-	if f, ok := stderr.(*os.File); ok {
-		terminal = term.IsTerminal(int(f.Fd()))
-	}
+	terminal := isTerminal(stderr)
 	sum, err := importer.Run(ctx, importer.Options{
 		Server:      *server,
 		Token:       *token,

@@ -53,6 +53,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runUser(ctx, args, stdin, stdout, stderr)
 	case "import":
 		return runImport(ctx, args, stdout, stderr)
+	case "verify":
+		return runVerify(ctx, args, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, stderr)
+	case "restore":
+		return runRestore(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionLine())
 		return 0
@@ -80,6 +86,15 @@ Commands:
             upload every image under the folders to a running server,
             skipping what it already has; run it again to finish an
             interrupted import
+  verify [--data DIR] [--repair]
+            check a stopped server's data dir (bbolt, every blob's
+            sha256, unreferenced blobs, the search index); --repair
+            removes unreferenced blobs, remakes thumbnails and rebuilds
+            the index
+  backup --server URL --token TOKEN FILE
+            save a backup of a running server (admin token) to FILE
+  restore [--data DIR] FILE
+            make a fresh data dir from a backup file, verified
   version   print the version, the commit and the Go it was built with
 
 Run 'imagerepo serve --help' for the flags. Every flag --foo-bar can also be
@@ -197,6 +212,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Search:   searched,
 		Similar:  stored,
 		Hooks:    hooks,
+		Backup:   backups{db},
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	m.stop = stop
@@ -233,6 +249,17 @@ func openIndex(db *store.DB, stored *store.ImageService, dataDir string, logger 
 		return nil, err
 	}
 	return search.Open(filepath.Join(dataDir, "search"), search.Options{Logger: logger, StoreSeq: seq, Source: stored})
+}
+
+// backups lets the api take backups of the store.
+type backups struct{ db *store.DB }
+
+func (b backups) StartBackup(ctx context.Context) (api.BackupArchive, error) {
+	bk, err := b.db.StartBackup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return bk, nil
 }
 
 // URL is the address to open in a browser.

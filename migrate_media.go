@@ -88,6 +88,16 @@ func migrateOne(ctx context.Context, images mediaImages, proc mediaProcessor, id
 	if len(img.Thumbs) > 0 {
 		return nil // done meanwhile
 	}
+	err = setMediaFromOriginal(ctx, images, proc, img)
+	if gallery.ErrorCode(err) == gallery.ENOTFOUND {
+		return nil
+	}
+	return err
+}
+
+// setMediaFromOriginal runs img's original through the image pipeline and
+// stores what it makes (thumbnails, EXIF fields, hash) with the image.
+func setMediaFromOriginal(ctx context.Context, images mediaImages, proc mediaProcessor, img *gallery.Image) error {
 	f, err := images.OpenBlob(ctx, img.SHA256)
 	if err != nil {
 		return err
@@ -100,9 +110,6 @@ func migrateOne(ctx context.Context, images mediaImages, proc mediaProcessor, id
 	if p == nil {
 		return errors.New("no result from the image pipeline")
 	}
-	_, err = images.SetMedia(ctx, id, p)
-	if gallery.ErrorCode(err) == gallery.ENOTFOUND {
-		return nil
-	}
+	_, err = images.SetMedia(ctx, img.ID, p)
 	return err
 }

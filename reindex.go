@@ -38,33 +38,8 @@ func runReindex(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	defer db.Close()
-	stored := store.NewImageService(db)
-	seq, err := db.WriteSeq()
-	if err != nil {
-		fmt.Fprintln(stderr, "imagerepo:", err)
-		return 1
-	}
-	idx, err := search.Open(filepath.Join(*dataDir, "search"), search.Options{Logger: quiet, StoreSeq: seq, Source: stored})
-	if err != nil {
-		fmt.Fprintln(stderr, "imagerepo:", err)
-		return 1
-	}
-	defer idx.Close()
-	idx.WaitRebuild() // one Open may have started already; do ours after it
 	start := time.Now()
-	last := time.Time{}
-	err = idx.Rebuild(ctx, func(done, total int) {
-		if time.Since(last) >= 200*time.Millisecond || done == total {
-			last = time.Now()
-			fmt.Fprintf(stderr, "\rreindexing: %d of %d images", done, total)
-		}
-	})
-	fmt.Fprintln(stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "imagerepo:", err)
-		return 1
-	}
-	if err := idx.Close(); err != nil {
+	if err := rebuildIndex(ctx, db, *dataDir, stderr); err != nil {
 		fmt.Fprintln(stderr, "imagerepo:", err)
 		return 1
 	}
@@ -74,4 +49,32 @@ func runReindex(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "reindexed in %s\n", time.Since(start).Round(time.Millisecond))
 	return 0
+}
+
+// rebuildIndex rebuilds the search index of the open data dir from the
+// store, with a progress line on stderr, and closes it.
+func rebuildIndex(ctx context.Context, db *store.DB, dataDir string, stderr io.Writer) error {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	seq, err := db.WriteSeq()
+	if err != nil {
+		return err
+	}
+	idx, err := search.Open(filepath.Join(dataDir, "search"), search.Options{Logger: quiet, StoreSeq: seq, Source: store.NewImageService(db)})
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	idx.WaitRebuild() // one Open may have started already; do ours after it
+	last := time.Time{}
+	err = idx.Rebuild(ctx, func(done, total int) {
+		if time.Since(last) >= 200*time.Millisecond || done == total {
+			last = time.Now()
+			fmt.Fprintf(stderr, "\rreindexing: %d of %d images", done, total)
+		}
+	})
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return err
+	}
+	return idx.Close()
 }

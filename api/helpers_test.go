@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"hash/crc32"
 	"image"
@@ -79,6 +80,7 @@ func newTestServerLogged(t *testing.T, dir string, tweak func(*api.Config), logg
 		Search:   idx,
 		Similar:  stored,
 		Hooks:    hooks,
+		Backup:   backups{db},
 	}
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
@@ -94,6 +96,17 @@ func newTestServerLogged(t *testing.T, dir string, tweak func(*api.Config), logg
 		}
 	})
 	return ts
+}
+
+// backups lets the routes take backups of the store, as main.go does.
+type backups struct{ db *store.DB }
+
+func (b backups) StartBackup(ctx context.Context) (api.BackupArchive, error) {
+	bk, err := b.db.StartBackup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return bk, nil
 }
 
 // withAccounts makes the admin (the first account, anonymously, as the UI

@@ -77,6 +77,7 @@ type Services struct {
 	Search   gallery.SearchService  // nil: ?q= is refused
 	Similar  gallery.SimilarService // nil: /similar is 404 and uploads are not compared
 	Hooks    Hooks                  // metrics and health; see Hooks
+	Backup   Backuper               // nil: /api/backup is 404
 }
 
 // DefaultConfig returns the defaults every flag starts from.
@@ -106,6 +107,7 @@ type Server struct {
 	tokens   gallery.TokenService
 	search   gallery.SearchService
 	similar  gallery.SimilarService
+	backup   Backuper
 	decoder  Decoder
 	logger   *slog.Logger
 	hooks    Hooks
@@ -126,7 +128,7 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 		logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, images: svc.Images, users: svc.Users, sessions: svc.Sessions, tokens: svc.Tokens,
-		search: svc.Search, similar: svc.Similar, decoder: decoder, logger: logger, hooks: svc.Hooks}
+		search: svc.Search, similar: svc.Similar, backup: svc.Backup, decoder: decoder, logger: logger, hooks: svc.Hooks}
 	s.throttles[0] = newThrottle(cfg.SignInFailures, cfg.SignInWindow)
 	s.throttles[1] = newThrottle(4*cfg.SignInFailures, cfg.SignInWindow)
 	e := echo.New()
@@ -168,6 +170,7 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 	e.POST("/api/tokens", s.handleCreateToken)
 	e.GET("/api/tokens", s.handleListTokens)
 	e.DELETE("/api/tokens/:id", s.handleDeleteToken)
+	e.GET("/api/backup", s.handleBackup)
 	s.routeUI(e, ui)
 	s.echo = e
 	s.observers = resolveObservers(e, svc.Hooks.Route)

@@ -33,7 +33,8 @@
 // and rebuilds the index in the background when they differ, when the index
 // is missing or cannot be opened, or when its mapping is older. Rebuild does
 // the same on demand, and UserService re-indexes the images the first admin
-// adopts. Every bleve call runs under recover: a fault costs its request an
+// adopts. CheckIndex compares an index on disk with the store without
+// changing either, for imagerepo verify. Every bleve call runs under recover: a fault costs its request an
 // internal error, not the process.
 //
 // # Caveats

@@ -163,8 +163,12 @@ func (db *DB) install(t *tempBlob) (installed bool, err error) {
 }
 
 // removeBlob deletes the bytes with that sha durably. The caller holds the
-// sha lock and has made sure no document refers to them.
+// sha lock and has made sure no document refers to them. While a backup
+// runs the removal is only noted, and done when the backup ends.
 func (db *DB) removeBlob(sha string) error {
+	if db.hold.deferRemoval(sha) {
+		return nil
+	}
 	path := db.blobPath(sha)
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

@@ -47,6 +47,12 @@ type Options struct {
 	// service of the DB. Zero means DefaultMaxHashes.
 	MaxHashes int
 
+	// ReadOnly opens the data directory to be looked at only, by a check
+	// such as Verify, next to nothing that writes: the file is locked
+	// shared (a running server still keeps it out), nothing is migrated,
+	// swept or written, and every write fails.
+	ReadOnly bool
+
 	// argonMemory replaces the Argon2id memory (KiB) of new hashes. Only
 	// tests set it (export_test.go), to keep hash-heavy tests fast.
 	argonMemory uint32
@@ -55,18 +61,21 @@ type Options struct {
 // DB is an open data directory: the bbolt file and the blob folder.
 // It is safe for concurrent use.
 type DB struct {
-	dir     string
-	blobDir string
-	tmpDir  string
-	bolt    *bbolt.DB
-	now     func() time.Time
-	log     *slog.Logger
+	dir      string
+	readOnly bool
+	blobDir  string
+	tmpDir   string
+	bolt     *bbolt.DB
+	now      func() time.Time
+	log      *slog.Logger
 
 	// openedAt is the real time at which this process took the data
 	// directory; the sweep leaves newer blobs alone.
 	openedAt time.Time
 
 	shaLocks [256]sync.Mutex
+	// hold defers blob removals while a backup runs; see WriteBackup.
+	hold blobHold
 
 	// hashSem holds one slot per password hash being computed.
 	hashSem chan struct{}
@@ -119,6 +128,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	db := &DB{
 		dir:       dir,
+		readOnly:  opts.ReadOnly,
 		blobDir:   filepath.Join(dir, blobsDir),
 		tmpDir:    filepath.Join(dir, blobsDir, tmpDir),
 		now:       opts.Now,
@@ -127,6 +137,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		hashSem:   make(chan struct{}, opts.MaxHashes),
 		argon:     argon,
 		dummyHash: dummyPasswordHash(argon),
+	}
+	if opts.ReadOnly {
+		return db.openReadOnly(opts)
 	}
 	if err := os.MkdirAll(db.tmpDir, 0o750); err != nil {
 		return nil, dirErr(dir, fmt.Errorf("store: create data dir: %w", err))
@@ -160,6 +173,33 @@ func Open(dir string, opts Options) (*DB, error) {
 		db.sweepEnded = true
 		close(db.sweepDone)
 	}
+	return db, nil
+}
+
+// openReadOnly is Open for Options.ReadOnly.
+func (db *DB) openReadOnly(opts Options) (*DB, error) {
+	path := filepath.Join(db.dir, dbFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout, ReadOnly: true})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("data dir %q is in use by another imagerepo process", db.dir)
+	} else if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.bolt = bdb
+	var v uint64
+	_ = bdb.View(func(tx *bbolt.Tx) error {
+		v = schemaVersion(tx)
+		return nil
+	})
+	if v != SchemaVersion {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("data dir %q holds schema version %d, this imagerepo %d: start the server on it once to migrate it", db.dir, v, SchemaVersion)
+	}
+	db.cancel = func() {}
+	close(db.sweepDone)
 	return db, nil
 }
 

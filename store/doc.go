@@ -75,8 +75,23 @@
 //     an ownerless image with thumbnails is not made through the API.
 //   - Migrations to a newer SchemaVersion run inside Open, before it returns.
 //     A long one should be made resumable and moved to the background.
-//   - Verify compares blob sizes with the documents; it does not rehash the
-//     bytes. It holds a write transaction while it runs, which blocks writes.
+//   - Verify compares blob sizes with the documents; Check with
+//     CheckOptions.Hash also reads and hashes every referenced blob, which
+//     takes as long as reading the whole blob folder. Both hold every sha
+//     lock and (unless the DB was opened ReadOnly) a write transaction
+//     while they run, which blocks writes.
+//   - StartBackup takes a snapshot and Backup.WriteTo writes it as an
+//     archive (the bbolt file and the blobs it refers to, then a manifest
+//     of sizes and sha256s) while writes go on; Restore unpacks one into
+//     an empty directory. While any backup is open, blob removals (by
+//     deletes, failed writes and the sweep) are only noted, and done
+//     after a fresh look when the last backup closes; a
+//     process that stops meanwhile leaves those blobs to the next sweep or
+//     to verify --repair. The bbolt file is copied to blobs/tmp first, so
+//     the read transaction is short but the data dir needs room for the
+//     copy.
+//   - A ReadOnly DB locks the file shared and writes nothing to bbolt; it
+//     refuses a schema other than SchemaVersion (a writable Open migrates).
 //   - DB.WriteSeq is a counter in the meta bucket, raised in the transaction
 //     of each image document write: +1 per CreateImage that stores a new
 //     image (a duplicate writes nothing and counts nothing), +1 per

@@ -24,28 +24,78 @@ const maxProblems = 100
 // the right size (thumbnails' too), that the sha, thumbnail and tag indexes match the documents both
 // ways, that every blob is referenced by some document, that every account
 // is well formed, and that the session and token records and their per-user
-// indexes match each other both ways and name existing accounts.
+// indexes match each other both ways and name existing accounts. Check does
+// the same and more (it can hash the bytes) and says what it found.
 //
 // It holds every sha lock and a write transaction while it runs, so it sees
 // no create or delete half done, and blocks them until it returns.
 func (db *DB) Verify(ctx context.Context) error {
-	leave, err := db.enter()
+	r, err := db.Check(ctx, CheckOptions{})
 	if err != nil {
 		return err
+	}
+	return r.Err()
+}
+
+// CheckOptions tunes Check.
+type CheckOptions struct {
+	// Hash reads every referenced blob and compares its sha256 with its
+	// name, not only its size with the document.
+	Hash bool
+	// Progress, when set, is called now and then while Hash reads bytes:
+	// bytes hashed so far of the total the documents name.
+	Progress func(done, total int64)
+}
+
+// CheckReport is what Check found. Problems says it all in words (up to a
+// cap); the lists name what a repair can act on, without a cap.
+type CheckReport struct {
+	Problems []error
+	// Orphans are blobs that no document refers to.
+	Orphans []string
+	// BadOriginals are the ids of images whose original bytes are missing,
+	// of the wrong size or (with Hash) corrupt: nothing here can remake them.
+	BadOriginals []string
+	// BadThumbs are the ids of images with a sound original but a
+	// thumbnail whose bytes are missing, of the wrong size or corrupt.
+	BadThumbs []string
+	// Corrupt are the shas of blobs whose bytes are there but wrong.
+	Corrupt []string
+}
+
+// Err joins the problems into one error, nil when there are none.
+func (r *CheckReport) Err() error { return errors.Join(r.Problems...) }
+
+// Check is Verify that says what it found. Problems with the data come back
+// in the report; the error is for a check that could not run.
+func (db *DB) Check(ctx context.Context, opts CheckOptions) (*CheckReport, error) {
+	leave, err := db.enter()
+	if err != nil {
+		return nil, err
 	}
 	defer leave()
 	for i := range db.shaLocks {
 		db.shaLocks[i].Lock()
 		defer db.shaLocks[i].Unlock()
 	}
-	// bbolt's check is only safe beside other writers in a write transaction.
-	tx, err := db.bolt.Begin(true)
+	// bbolt's check is only safe beside other writers in a write
+	// transaction; a read-only DB has none.
+	tx, err := db.bolt.Begin(!db.readOnly)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() { _ = tx.Rollback() }()
 
-	v := &verifier{db: db, tx: tx, shas: map[string]bool{}}
+	v := &verifier{db: db, tx: tx, shas: map[string]bool{}, report: &CheckReport{}}
+	if opts.Hash {
+		v.hashed = map[string]string{}
+		v.progress = opts.Progress
+		if v.progress == nil {
+			v.progress = func(int64, int64) {}
+		}
+		v.total = referencedBytes(tx)
+		v.progress(0, v.total)
+	}
 	for err := range tx.Check() {
 		v.problem("bbolt: %v", err)
 	}
@@ -57,31 +107,40 @@ func (db *DB) Verify(ctx context.Context) error {
 		v.users, v.sessions, v.sessionIndex, v.tokens, v.tokenIndex,
 	} {
 		if err := step(ctx); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if v.more > 0 {
-		v.problem("and %d more problems", v.more)
+		v.report.Problems = append(v.report.Problems, fmt.Errorf("and %d more problems", v.more))
 	}
-	return errors.Join(v.problems...)
+	if opts.Hash {
+		v.progress(v.done, v.total)
+	}
+	return v.report, nil
 }
 
 type verifier struct {
-	db       *DB
-	tx       *bbolt.Tx
-	shas     map[string]bool // referenced by some document
-	problems []error
-	more     int
+	db     *DB
+	tx     *bbolt.Tx
+	shas   map[string]bool // referenced by some document
+	report *CheckReport
+	more   int
 
 	count, bytes uint64 // of the documents, for imageStats
+
+	// With CheckOptions.Hash: the sha256 found for each blob read, and
+	// the bytes read of the total.
+	hashed      map[string]string
+	progress    func(done, total int64)
+	done, total int64
 }
 
 func (v *verifier) problem(format string, args ...any) {
-	if len(v.problems) >= maxProblems {
+	if len(v.report.Problems) >= maxProblems {
 		v.more++
 		return
 	}
-	v.problems = append(v.problems, fmt.Errorf(format, args...))
+	v.report.Problems = append(v.report.Problems, fmt.Errorf(format, args...))
 }
 
 func (v *verifier) images(ctx context.Context) error {
@@ -107,15 +166,16 @@ func (v *verifier) images(ctx context.Context) error {
 			continue
 		}
 		v.shas[img.SHA256] = true
-		if info, err := os.Stat(v.db.blobPath(img.SHA256)); errors.Is(err, fs.ErrNotExist) {
-			v.problem("image %s: bytes %s are missing", id, img.SHA256)
-		} else if err != nil {
-			v.problem("image %s: %v", id, err)
-		} else if info.Size() != img.Bytes {
-			v.problem("image %s: bytes %s hold %d bytes, the document says %d", id, img.SHA256, info.Size(), img.Bytes)
-		}
-		for _, t := range img.Thumbs {
-			v.thumb(id, t)
+		if !v.blob(id, "original", img.SHA256, img.Bytes) {
+			v.report.BadOriginals = append(v.report.BadOriginals, id)
+		} else {
+			bad := false
+			for _, t := range img.Thumbs {
+				bad = !v.thumb(id, t) || bad
+			}
+			if bad {
+				v.report.BadThumbs = append(v.report.BadThumbs, id)
+			}
 		}
 		if got := v.tx.Bucket(shaBucket).Get(shaKey(img.SHA256, img.Owner)); string(got) != id {
 			v.problem("image %s: sha index has %q", id, got)
@@ -138,22 +198,58 @@ func (v *verifier) imageStats(context.Context) error {
 	return nil
 }
 
-// thumb checks one thumbnail of image id: its bytes and its reference.
-func (v *verifier) thumb(id string, t gallery.Thumb) {
+// thumb checks one thumbnail of image id: its bytes and its reference. It
+// reports whether the bytes are sound.
+func (v *verifier) thumb(id string, t gallery.Thumb) bool {
 	if !gallery.ValidSHA256(t.SHA256) {
 		v.problem("image %s: %s thumbnail has a malformed sha256 %q", id, t.Size, t.SHA256)
-		return
+		return false
 	}
 	v.shas[t.SHA256] = true
-	if info, err := os.Stat(v.db.blobPath(t.SHA256)); errors.Is(err, fs.ErrNotExist) {
-		v.problem("image %s: %s thumbnail bytes %s are missing", id, t.Size, t.SHA256)
-	} else if err != nil {
-		v.problem("image %s: %v", id, err)
-	} else if info.Size() != t.Bytes {
-		v.problem("image %s: %s thumbnail %s holds %d bytes, the document says %d", id, t.Size, t.SHA256, info.Size(), t.Bytes)
-	}
 	if v.tx.Bucket(thumbRefBucket).Get(thumbRefKey(t.SHA256, id)) == nil {
 		v.problem("image %s: %s thumbnail %s is not indexed", id, t.Size, t.SHA256)
+	}
+	return v.blob(id, t.Size+" thumbnail", t.SHA256, t.Bytes)
+}
+
+// blob checks the bytes named sha that image id has as what: that they
+// exist with the size the document says and, with Hash, that they hash to
+// their name. It reports whether they are sound.
+func (v *verifier) blob(id, what, sha string, size int64) bool {
+	info, err := os.Stat(v.db.blobPath(sha))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		v.problem("image %s: %s bytes %s are missing", id, what, sha)
+		return false
+	case err != nil:
+		v.problem("image %s: %s: %v", id, what, err)
+		return false
+	case info.Size() != size:
+		v.problem("image %s: %s bytes %s hold %d bytes, the document says %d", id, what, sha, info.Size(), size)
+		v.corrupt(sha)
+		return false
+	}
+	if v.hashed == nil {
+		return true
+	}
+	got, seen := v.hashed[sha]
+	if !seen {
+		got = v.hashBlob(sha)
+		v.hashed[sha] = got
+	}
+	if got != sha {
+		v.problem("image %s: %s bytes %s are corrupt: they hash to %s", id, what, sha, got)
+		if !seen {
+			v.corrupt(sha)
+		}
+		return false
+	}
+	return true
+}
+
+func (v *verifier) corrupt(sha string) {
+	if !slices.Contains(v.report.Corrupt, sha) {
+		v.report.Corrupt = append(v.report.Corrupt, sha)
 	}
 }
 
@@ -225,6 +321,7 @@ func (v *verifier) blobs(ctx context.Context) error {
 	return v.db.walkBlobs(ctx, func(sha string, _ fs.FileInfo) error {
 		if !v.shas[sha] {
 			v.problem("blob %s is referenced by no image", sha)
+			v.report.Orphans = append(v.report.Orphans, sha)
 		}
 		return nil
 	})
