@@ -63,8 +63,8 @@
 //     in a maker note.
 //   - A full decode holds the whole image in memory: 1.5 bytes a pixel for a
 //     baseline 4:2:0 JPEG (a quarter of that at 1/2 scale), 4 for an RGBA
-//     PNG, 8 for a 16-bit one, up to 15 for a progressive JPEG (Go keeps
-//     every coefficient, at any scale), and up to 4×MaxPixels bytes for a
+//     PNG, 8 for a 16-bit one, up to 9 for a progressive JPEG (every
+//     coefficient is kept, in 16 bits, at any scale), and up to 4×MaxPixels bytes for a
 //     GIF's frames. MaxPixelsInFlight bounds the pixels of the whole images,
 //     not these bytes: size it, and MaxConcurrent, for the box.
 package imaging

@@ -10,9 +10,10 @@
 // at 1/1; only the inverse DCT and the pixels are fewer.
 //
 // The changes from image/jpeg: the scale (decoder.shift, makeImg,
-// reconstructBlock and the scaled transforms in scaled.go); no encoder and
-// no registration with package image; image/draw in place of the internal
-// imageutil. JPEG is defined in ITU-T T.81:
+// reconstructBlock and the scaled transforms in scaled.go); a progressive
+// image's coefficients kept in 16 bits, not 32 (packedBlock); no encoder
+// and no registration with package image; image/draw in place of the
+// internal imageutil. JPEG is defined in ITU-T T.81:
 // https://www.w3.org/Graphics/JPEG/itu-t81.pdf.
 package jpegscaled
 
@@ -146,7 +147,7 @@ type decoder struct {
 	eobRun              uint16 // End-of-Band run, specified in section G.1.2.2.
 
 	comp       [maxComponents]component
-	progCoeffs [maxComponents][]block // Saved state between progressive-mode scans.
+	progCoeffs [maxComponents][]packedBlock // Saved state between progressive-mode scans.
 	huff       [maxTc + 1][maxTh + 1]huffman
 	quant      [maxTq + 1]block // Quantization tables, in zig-zag order.
 	tmp        [2 * blockSize]byte
