@@ -70,7 +70,7 @@ func TestDecoder_PixelsInFlight(t *testing.T) {
 	d := New(Limits{MaxConcurrent: 4, MaxPixelsInFlight: 150})
 	p := probe{ct: PNG, width: 10, height: 10, orientation: 1} // 100 pixels each
 	entered, release := make(chan struct{}, 2), make(chan struct{})
-	d.decode = func(string, io.Reader) (image.Image, error) {
+	d.decode = func(string, io.Reader, int) (image.Image, error) {
 		entered <- struct{}{}
 		<-release
 		return image.NewGray(image.Rect(0, 0, 10, 10)), nil
@@ -78,7 +78,7 @@ func TestDecoder_PixelsInFlight(t *testing.T) {
 	done := make(chan error, 2)
 	for range 2 {
 		go func() {
-			done <- d.decodeFully(t.Context(), p, bytes.NewReader(nil), func(image.Image) error { return nil })
+			done <- d.decodeFully(t.Context(), p, bytes.NewReader(nil), 0, func(image.Image, image.Rectangle) error { return nil })
 		}()
 	}
 	<-entered

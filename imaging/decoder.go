@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"io"
 	"math"
 	"runtime"
 
 	"imagerepo/gallery"
+	"imagerepo/imaging/internal/jpegscaled"
 )
 
 // Limits bound the work and memory one decode may take. New replaces a zero
@@ -45,7 +47,7 @@ type Decoder struct {
 
 	// decode is decodeImage, replaced by tests to make the full decode block
 	// or panic.
-	decode func(contentType string, r io.Reader) (image.Image, error)
+	decode func(contentType string, r io.Reader, shift int) (image.Image, error)
 }
 
 // New returns a Decoder with the limits l, defaults filled in.
@@ -72,9 +74,10 @@ func New(l Limits) *Decoder {
 
 // Inspect reads an upload's bytes and says what image it is: its content
 // type and its size as displayed. It decodes the image whole, to prove it
-// readable, and drops the pixels; Process does the same and keeps them. It
-// reads r from the start, as many times as it needs, and leaves r at an
-// unspecified offset.
+// readable, and drops the pixels; Process does the same and keeps them. A
+// JPEG is decoded at 1/8 of its size, which reads every coefficient but
+// makes only one pixel of each 8×8 block. It reads r from the start, as many
+// times as it needs, and leaves r at an unspecified offset.
 //
 // EUNSUPPORTED when the bytes are not JPEG, PNG, GIF, WebP, HEIC or AVIF;
 // EUNPROCESSABLE when they cannot be read whole, have no pixels, or exceed
@@ -85,8 +88,12 @@ func (d *Decoder) Inspect(ctx context.Context, r io.ReadSeeker) (gallery.ImageIn
 		return gallery.ImageInfo{}, err
 	}
 	var info gallery.ImageInfo
-	if err := d.decodeFully(ctx, p, r, func(img image.Image) error {
-		info = p.info(img.Bounds())
+	shift := 0
+	if p.ct == JPEG {
+		shift = jpegscaled.MaxShift
+	}
+	if err := d.decodeFully(ctx, p, r, shift, func(_ image.Image, full image.Rectangle) error {
+		info = p.info(full)
 		return nil
 	}); err != nil {
 		return gallery.ImageInfo{}, err
@@ -209,7 +216,13 @@ func (d *Decoder) gifLimits() gifLimits {
 // within its pixel budget, waiting no longer than ctx allows, and hands the
 // image to use while it still holds them: use runs under the same recover
 // as the decoder, and the memory of the image it works on is counted.
-func (d *Decoder) decodeFully(ctx context.Context, p probe, r io.ReadSeeker, use func(image.Image) error) error {
+//
+// A JPEG may be decoded at 1/(1<<shift) of its size (decodeImage); use is
+// given the image as decoded and the bounds of the whole image, the
+// header's, which the decoded size must match. The budget counts the whole
+// image's pixels all the same: a progressive JPEG keeps every coefficient
+// whatever the scale.
+func (d *Decoder) decodeFully(ctx context.Context, p probe, r io.ReadSeeker, shift int, use func(img image.Image, full image.Rectangle) error) error {
 	// A free slot and a done ctx may both be ready; a cancelled request must
 	// not start a decode.
 	if err := ctx.Err(); err != nil {
@@ -227,22 +240,31 @@ func (d *Decoder) decodeFully(ctx context.Context, p probe, r io.ReadSeeker, use
 	}
 	defer d.budget.release(pixels)
 	return readPass(ctx, r, func(br *bufio.Reader) error {
-		img, err := d.decode(p.ct, br)
+		img, err := d.decode(p.ct, br, shift)
 		if err != nil {
 			return err
 		}
 		if img == nil {
 			return errors.New("imaging: the decoder returned no image")
 		}
-		// The WebAssembly decoders may find another size in the data than
-		// in the header: what was decoded is what counts.
 		b := img.Bounds()
 		if b.Empty() {
 			return gallery.Errorf(gallery.EUNPROCESSABLE, "the image could not be read: it has no pixels")
 		}
+		if shift > 0 {
+			// The scaled decoder reads the size from the same frame header
+			// as the probe did.
+			full := image.Rect(0, 0, p.width, p.height)
+			if want := image.Rect(0, 0, ceilDiv(p.width, 1<<shift), ceilDiv(p.height, 1<<shift)); b != want {
+				return fmt.Errorf("imaging: decoded %v at 1/%d of a %dx%d image", b, 1<<shift, p.width, p.height)
+			}
+			return use(img, full)
+		}
+		// The WebAssembly decoders may find another size in the data than
+		// in the header: what was decoded is what counts.
 		if err := d.checkPixels(b.Dx(), b.Dy()); err != nil {
 			return err
 		}
-		return use(img)
+		return use(img, b)
 	})
 }

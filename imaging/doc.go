@@ -17,7 +17,10 @@
 // Thumbnails are made from the decoded planes: boxes of whole factors
 // averaged down to less than twice the target, then a Catmull-Rom filter in
 // fixed point to the exact size; a JPEG stays in YCbCr planes throughout
-// and the small thumbnail is made from the large one. They are JPEG
+// and the small thumbnail is made from the large one. A JPEG is decoded at
+// 1/2, 1/4 or 1/8 of its size where that still leaves at least the large
+// thumbnail's pixels (internal/jpegscaled, image/jpeg with libjpeg's scaled
+// inverse DCT): a 12 MP photo at 2000×1500. They are JPEG
 // (quality 85) when the image is opaque and PNG when it has transparency.
 //
 // Faults in the image are *gallery.Error values (EUNSUPPORTED, EUNPROCESSABLE)
@@ -59,8 +62,9 @@
 //     cameras, but it may hold a position) and cannot remove location kept
 //     in a maker note.
 //   - A full decode holds the whole image in memory: 1.5 bytes a pixel for a
-//     baseline 4:2:0 JPEG, 4 for an RGBA PNG, 8 for a 16-bit one, up to 15
-//     for a progressive JPEG (Go keeps every coefficient), and up to
-//     4×MaxPixels bytes for a GIF's frames. MaxPixelsInFlight bounds the
-//     pixels, not these bytes: size it, and MaxConcurrent, for the box.
+//     baseline 4:2:0 JPEG (a quarter of that at 1/2 scale), 4 for an RGBA
+//     PNG, 8 for a 16-bit one, up to 9 for a progressive JPEG (every
+//     coefficient is kept, in 16 bits, at any scale), and up to 4×MaxPixels bytes for a
+//     GIF's frames. MaxPixelsInFlight bounds the pixels of the whole images,
+//     not these bytes: size it, and MaxConcurrent, for the box.
 package imaging

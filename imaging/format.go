@@ -5,13 +5,14 @@ import (
 	"image"
 	"image/draw"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"io"
 
 	"github.com/gen2brain/avif"
 	"github.com/gen2brain/heic"
 	"golang.org/x/image/webp"
+
+	"imagerepo/imaging/internal/jpegscaled"
 )
 
 // The content types Inspect and Process accept.
@@ -93,7 +94,7 @@ const heifConfigLen = 32 << 10
 func decodeConfig(ct string, r io.Reader) (image.Config, error) {
 	switch ct {
 	case JPEG:
-		return jpeg.DecodeConfig(r)
+		return jpegscaled.DecodeConfig(r)
 	case PNG:
 		return png.DecodeConfig(r)
 	case GIF:
@@ -119,11 +120,16 @@ func decodeConfig(ct string, r io.Reader) (image.Config, error) {
 // that only a file that can be read to its end is accepted. It returns the
 // image as displayed before any EXIF orientation: a GIF's first frame on its
 // logical screen, the primary image of a HEIC with its own transformations
-// applied.
-func decodeImage(ct string, r io.Reader) (image.Image, error) {
+// applied. A JPEG is decoded at 1/(1<<shift) of its size, each side rounded
+// up, its every coefficient read all the same (see jpegscaled); the other
+// types take only shift 0.
+func decodeImage(ct string, r io.Reader, shift int) (image.Image, error) {
+	if shift != 0 && ct != JPEG {
+		return nil, errNoScale
+	}
 	switch ct {
 	case JPEG:
-		return jpeg.Decode(r)
+		return jpegscaled.Decode(r, shift)
 	case PNG:
 		return png.Decode(r)
 	case GIF:

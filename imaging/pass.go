@@ -14,7 +14,10 @@ import (
 // small reads and r may be a file.
 const passBufferSize = 32 << 10
 
-var errUnknownType = errors.New("imaging: unknown content type")
+var (
+	errUnknownType = errors.New("imaging: unknown content type")
+	errNoScale     = errors.New("imaging: only JPEG decodes at a reduced scale")
+)
 
 // readPass reads r from its start through fn. It tells the faults of r from
 // the faults of the image: an error of r itself, or ctx's when ctx is done

@@ -53,14 +53,15 @@ func (d *Decoder) Process(ctx context.Context, r io.ReadSeeker) (*Result, error)
 	res := &Result{EXIF: parseExif(p.exif)}
 	var large image.Image
 	var opaque bool
-	if err := d.decodeFully(ctx, p, r, func(img image.Image) error {
-		res.Info = p.info(img.Bounds())
+	shift := 0
+	if p.ct == JPEG {
+		shift = reduction(p.width, p.height, LargeBox)
+	}
+	if err := d.decodeFully(ctx, p, r, shift, func(img image.Image, full image.Rectangle) error {
+		res.Info = p.info(full)
 		opaque = isOpaque(img)
 		// Scaled as stored, turned after: the thumbnail is far smaller.
-		lw, lh := fit(res.Info.Width, res.Info.Height, LargeBox)
-		if swapsAxes(p.orientation) {
-			lw, lh = lh, lw
-		}
+		lw, lh := fit(full.Dx(), full.Dy(), LargeBox)
 		large = orient(scale(img, lw, lh), p.orientation)
 		return nil
 	}); err != nil {

@@ -6,6 +6,8 @@ import (
 	"image/color"
 	stddraw "image/draw"
 	"sync"
+
+	"imagerepo/imaging/internal/jpegscaled"
 )
 
 // fit returns the size of a w×h image fitted into a box×box square: the
@@ -18,6 +20,19 @@ func fit(w, h, box int) (int, int) {
 		return box, max(1, (h*box+w/2)/w)
 	}
 	return max(1, (w*box+h/2)/h), box
+}
+
+// reduction returns the scale, as a shift, at which to decode a w×h JPEG
+// for thumbnails in a box×box square: the smallest, down to 1/8, that
+// still leaves the decoded image at least as large as the thumbnail, so
+// that the thumbnail is never made from fewer pixels than it has.
+func reduction(w, h, box int) int {
+	tw, th := fit(w, h, box)
+	s := 0
+	for s < jpegscaled.MaxShift && ceilDiv(w, 2<<s) >= tw && ceilDiv(h, 2<<s) >= th {
+		s++
+	}
+	return s
 }
 
 // scale returns img resized to exactly tw×th, no larger than img. It
