@@ -13,7 +13,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,9 +28,13 @@ import (
 )
 
 // testServer is the real stack over real HTTP: a bbolt file in a temp dir,
-// the hot-id cache, the image decoder and the Echo routes.
+// the hot-id cache, the image decoder and the Echo routes, served by the
+// server's own http.Server (its header limits and timeouts) on loopback.
 type testServer struct {
-	*httptest.Server
+	URL    string
+	srv    *api.Server
+	dir    string // the data dir
+	cfg    api.Config
 	db     *store.DB
 	cache  *cache.ImageService
 	tokens map[string]string // bearer secrets of the accounts admin, alice and bob
@@ -75,9 +78,14 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
 	srv := api.NewServer(cfg, svc, dec, ui, quiet)
-	ts := &testServer{Server: httptest.NewServer(srv.Handler()), db: db, cache: c, tokens: map[string]string{}}
+	if err := srv.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{URL: "http://" + srv.Addr().String(), srv: srv, dir: dir, cfg: cfg, db: db, cache: c, tokens: map[string]string{}}
 	t.Cleanup(func() {
-		ts.Close()
+		if err := srv.Close(); err != nil {
+			t.Error(err)
+		}
 		if err := idx.Close(); err != nil {
 			t.Error(err)
 		}

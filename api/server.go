@@ -7,7 +7,7 @@
 //
 // # Caveats
 //
-// Timeouts are per request: the server allows ReadHeaderTimeout for
+// Timeouts are per request: the server allows Config.HeaderTimeout for
 // headers, then each route sets its own read and write deadlines, so that a
 // large upload or download can finish while a stalled JSON request cannot
 // hold a connection.
@@ -52,6 +52,7 @@ type Config struct {
 	MaxFiles        int           // per upload request
 	MaxJSONBytes    int64         // per JSON request body
 	UploadDir       string        // where upload parts are spooled before they are checked
+	HeaderTimeout   time.Duration // how long a client may take to send a request's headers
 	RequestTimeout  time.Duration // read and write deadline of ordinary requests
 	TransferTimeout time.Duration // read deadline of uploads, write deadline of downloads
 	ShutdownTimeout time.Duration // how long Close lets requests in flight finish
@@ -81,6 +82,7 @@ func DefaultConfig() Config {
 		MaxFileBytes:    50 << 20,
 		MaxFiles:        100,
 		MaxJSONBytes:    1 << 20,
+		HeaderTimeout:   10 * time.Second,
 		RequestTimeout:  30 * time.Second,
 		TransferTimeout: 30 * time.Minute,
 		ShutdownTimeout: 30 * time.Second,
@@ -177,7 +179,7 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 			}
 			protected.ServeHTTP(w, r)
 		}),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
