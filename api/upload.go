@@ -131,7 +131,7 @@ func (s *Server) handleUpload(c echo.Context) error {
 }
 
 // uploadTemplate checks the form's shared fields once, before any file is
-// processed, and returns the document every file's starts from.
+// processed, and returns the template each file's document is made from.
 func (s *Server) uploadTemplate(form *uploadForm, owner string) (gallery.Image, error) {
 	tmpl := gallery.Image{
 		Title:       "x", // placeholder: each file's title is checked by checkUpload
