@@ -233,13 +233,11 @@ func TestHostile_SlowHeaders(t *testing.T) {
 	}
 }
 
-// TestHostile_TrickledUpload sends an upload at 1 KB a second: the
-// per-request deadline (TransferTimeout, short here) cuts it off with a
-// 400, nothing is kept, and the next upload goes in.
-func TestHostile_TrickledUpload(t *testing.T) {
-	ts := newTestServer(t, func(c *api.Config) { c.TransferTimeout = 2 * time.Second }).withAccounts(t)
-	before := ts.state(t)
-	data := append(pngBytes(t, 20, 20, color.RGBA{9, 9, 200, 255}), make([]byte, 60<<10)...)
+// trickleUpload sends an upload of data to ts as alice, chunk bytes every
+// interval, and returns the answer and how many bytes of the body went out
+// before it came.
+func (ts *testServer) trickleUpload(t *testing.T, data []byte, chunk int, interval time.Duration) (*http.Response, []byte, int, int) {
+	t.Helper()
 	form, ct := multipartBody(t, []part{{"file", "slow.png", data}})
 	body, err := io.ReadAll(form)
 	if err != nil {
@@ -252,17 +250,17 @@ func TestHostile_TrickledUpload(t *testing.T) {
 	stop := make(chan struct{})
 	sent := make(chan int, 1)
 	go func() {
-		tick := time.NewTicker(time.Second)
+		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		n := 0
 		defer func() { sent <- n }()
 		for rest := body; len(rest) > 0; {
-			chunk := rest[:min(1024, len(rest))]
-			if _, err := conn.Write(chunk); err != nil {
+			c := rest[:min(chunk, len(rest))]
+			if _, err := conn.Write(c); err != nil {
 				return
 			}
-			n += len(chunk)
-			rest = rest[len(chunk):]
+			n += len(c)
+			rest = rest[len(c):]
 			select {
 			case <-stop:
 				return
@@ -272,13 +270,58 @@ func TestHostile_TrickledUpload(t *testing.T) {
 	}()
 	resp, b := readResponse(t, conn)
 	close(stop)
+	conn.Close()
+	return resp, b, <-sent, len(body)
+}
+
+// TestHostile_TrickledUpload sends an upload at 1 KB a second: the
+// per-request deadline (TransferTimeout, short here) cuts it off with a
+// 400, nothing is kept, and the next upload goes in.
+func TestHostile_TrickledUpload(t *testing.T) {
+	ts := newTestServer(t, func(c *api.Config) { c.TransferTimeout = 2 * time.Second }).withAccounts(t)
+	before := ts.state(t)
+	data := append(pngBytes(t, 20, 20, color.RGBA{9, 9, 200, 255}), make([]byte, 60<<10)...)
+	resp, b, sent, total := ts.trickleUpload(t, data, 1024, time.Second)
 	if resp.StatusCode != http.StatusBadRequest || !bytes.Contains(b, []byte("time limit")) {
 		t.Errorf("status %d, want 400 for the time limit: %s", resp.StatusCode, b)
 	}
-	conn.Close()
-	if n := <-sent; n >= len(body) {
-		t.Errorf("the whole body (%d bytes) went in before the deadline", n)
+	if sent >= total {
+		t.Errorf("the whole body (%d bytes) went in before the deadline", sent)
 	}
 	ts.assertClean(t, before)
 	ts.upload(t, "alice", part{"file", "fast.png", data})
+}
+
+// TestHostile_SlowUploadWithinTransferTimeout sends an upload that takes
+// longer than RequestTimeout (short here) but not TransferTimeout: it goes
+// in and its answer reaches the client.
+func TestHostile_SlowUploadWithinTransferTimeout(t *testing.T) {
+	ts := newTestServer(t, func(c *api.Config) { c.RequestTimeout = time.Second }).withAccounts(t)
+	data := append(pngBytes(t, 20, 20, color.RGBA{9, 200, 9, 255}), make([]byte, 3<<10)...)
+	resp, b, sent, total := ts.trickleUpload(t, data, 1024, time.Second)
+	if resp.StatusCode != http.StatusCreated || sent != total {
+		t.Errorf("status %d after %d of %d bytes, want 201 after all: %s", resp.StatusCode, sent, total, b)
+	}
+}
+
+// TestHostile_StalledJSONBody sends a PATCH whose body stops short of its
+// Content-Length and stays open: the request deadline (RequestTimeout,
+// short here) ends it with a 400 and the image is not changed.
+func TestHostile_StalledJSONBody(t *testing.T) {
+	ts := newTestServer(t, func(c *api.Config) { c.RequestTimeout = time.Second }).withAccounts(t)
+	id := ts.upload(t, "alice", part{"file", "kept.png", pngBytes(t, 8, 8, color.Black)}).Images[0].ID
+	before := ts.state(t)
+	conn := ts.dial(t)
+	body := `{"title":"never finished`
+	if _, err := io.WriteString(conn, ts.requestHead("PATCH", "/api/images/"+id, "alice", "application/json", len(body)+100)+body); err != nil {
+		t.Fatal(err)
+	}
+	resp, b := readResponse(t, conn)
+	if resp.StatusCode != http.StatusBadRequest || !bytes.Contains(b, []byte("time limit")) {
+		t.Errorf("status %d, want 400 for the time limit: %s", resp.StatusCode, b)
+	}
+	ts.assertClean(t, before)
+	if resp, b := do(t, "GET", ts.URL+"/api/images/"+id, nil, ts.as("alice")); resp.StatusCode != http.StatusOK || !bytes.Contains(b, []byte(`"title":"kept"`)) {
+		t.Errorf("after the stalled PATCH the image reads %d %s", resp.StatusCode, b)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -254,7 +255,11 @@ func (s *Server) handleBulkDelete(c echo.Context) error {
 // fields and types, and with every fault a 400 (or 413 when too large).
 func (s *Server) decodeJSON(c echo.Context, v any) error {
 	r := c.Request()
-	return decodeJSONBody(r.Header.Get("Content-Type"), http.MaxBytesReader(c.Response().Writer, r.Body, s.cfg.MaxJSONBytes), v)
+	err := decodeJSONBody(r.Header.Get("Content-Type"), http.MaxBytesReader(c.Response().Writer, r.Body, s.cfg.MaxJSONBytes), v)
+	// A body that stalled until the read deadline has used up the write
+	// deadline too; its 400 gets time of its own.
+	s.extendDeadlines(c, 0, s.cfg.RequestTimeout)
+	return err
 }
 
 // decodeJSONBody is decodeJSON without the network: body is already
@@ -290,6 +295,8 @@ func jsonError(err error) error {
 	switch {
 	case errors.As(err, &mbe):
 		return gallery.Errorf(gallery.ETOOLARGE, "request body is larger than %d bytes", mbe.Limit)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return gallery.Errorf(gallery.EINVALID, "the request body did not arrive within the server's time limit")
 	case errors.Is(err, io.EOF):
 		return gallery.Errorf(gallery.EINVALID, "request body is empty; send a JSON object")
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):

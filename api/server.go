@@ -10,7 +10,8 @@
 // Timeouts are per request: the server allows Config.HeaderTimeout for
 // headers, then each route sets its own read and write deadlines, so that a
 // large upload or download can finish while a stalled JSON request cannot
-// hold a connection.
+// hold a connection. Once a request's body is read (or given up on), its
+// answer gets RequestTimeout of its own to be written.
 //
 // Thumbnails are sent as immutable for a year (their bytes never change): a
 // browser, or for a public image a shared cache, that fetched one keeps it

@@ -63,8 +63,11 @@ func (s *Server) handleUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.extendDeadlines(c, s.cfg.TransferTimeout, s.cfg.RequestTimeout)
+	s.extendDeadlines(c, s.cfg.TransferTimeout, s.cfg.TransferTimeout)
 	form, err := s.readUploadForm(c)
+	// The answer gets its own time once the body is in or given up on: a
+	// write deadline that passed while the body travelled would lose it.
+	s.extendDeadlines(c, 0, s.cfg.RequestTimeout)
 	if form != nil {
 		defer form.cleanup()
 	}
