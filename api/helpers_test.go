@@ -32,7 +32,6 @@ import (
 // server's own http.Server (its header limits and timeouts) on loopback.
 type testServer struct {
 	URL    string
-	srv    *api.Server
 	dir    string // the data dir
 	cfg    api.Config
 	db     *store.DB
@@ -81,7 +80,7 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 	if err := srv.Listen("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{URL: "http://" + srv.Addr().String(), srv: srv, dir: dir, cfg: cfg, db: db, cache: c, tokens: map[string]string{}}
+	ts := &testServer{URL: "http://" + srv.Addr().String(), dir: dir, cfg: cfg, db: db, cache: c, tokens: map[string]string{}}
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
 			t.Error(err)
