@@ -458,9 +458,18 @@ func (api *browserAPI) list(t *testing.T) []browserAPIImage {
 // returns its id.
 func (api *browserAPI) upload(t *testing.T, name string, n int, visibility string) string {
 	t.Helper()
+	return api.uploadFields(t, name, n, map[string]string{"visibility": visibility}).ID
+}
+
+// uploadFields uploads a generated landscape as name with the form fields
+// given and returns the stored document.
+func (api *browserAPI) uploadFields(t *testing.T, name string, n int, fields map[string]string) browserAPIImage {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	mw.WriteField("visibility", visibility)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
 	fw, err := mw.CreateFormFile("file", name)
 	if err != nil {
 		t.Fatal(err)
@@ -478,7 +487,7 @@ func (api *browserAPI) upload(t *testing.T, name string, n int, visibility strin
 	if status != http.StatusCreated || len(res.Images) != 1 {
 		t.Fatalf("POST /api/images = %d with %d images, want 201 with 1", status, len(res.Images))
 	}
-	return res.Images[0].ID
+	return res.Images[0]
 }
 
 // json sends body (when not nil) as JSON and decodes a successful JSON

@@ -14,7 +14,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -30,9 +29,13 @@ import (
 )
 
 // testServer is the real stack over real HTTP: a bbolt file in a temp dir,
-// the hot-id cache, the image decoder and the Echo routes.
+// the hot-id cache, the image decoder and the Echo routes, served by the
+// server's own http.Server (its header limits and timeouts) on loopback.
 type testServer struct {
-	*httptest.Server
+	URL    string
+	dir    string // the data dir
+	cfg    api.Config
+	srv    *api.Server // its Handler serves requests without a connection
 	db     *store.DB
 	cache  *cache.ImageService
 	tokens map[string]string // bearer secrets of the accounts admin, alice and bob
@@ -85,9 +88,14 @@ func newTestServerLogged(t *testing.T, dir string, tweak func(*api.Config), logg
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
 	srv := api.NewServer(cfg, svc, dec, ui, logger)
-	ts := &testServer{Server: httptest.NewServer(srv.Handler()), db: db, cache: c, tokens: map[string]string{}}
+	if err := srv.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{URL: "http://" + srv.Addr().String(), dir: dir, cfg: cfg, srv: srv, db: db, cache: c, tokens: map[string]string{}}
 	t.Cleanup(func() {
-		ts.Close()
+		if err := srv.Close(); err != nil {
+			t.Error(err)
+		}
 		if err := idx.Close(); err != nil {
 			t.Error(err)
 		}

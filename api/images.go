@@ -1,13 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,38 +66,53 @@ type listResponse struct {
 }
 
 func (s *Server) handleListImages(c echo.Context) error {
-	q := c.QueryParams()
 	v := viewer(c)
-	f := gallery.ImageFilter{
-		Tag:    strings.TrimSpace(q.Get("tag")),
-		SHA256: strings.ToLower(strings.TrimSpace(q.Get("sha256"))),
-		Cursor: q.Get("cursor"),
-		Viewer: v,
-	}
-	limit, err := pageLimit(q.Get("limit"))
+	f, q, err := listQuery(c.QueryParams(), v)
 	if err != nil {
 		return err
 	}
-	f.Limit = limit
-	if owner := strings.ToLower(strings.TrimSpace(q.Get("owner"))); owner != "" {
-		f.Owner = &owner
-	}
-	if f.SHA256 != "" {
-		// "Do I have these bytes already?" is asked of one's own images.
-		if v == nil {
-			return gallery.Errorf(gallery.EUNAUTHORIZED, "sign in to look up images by sha256")
-		}
-		f.Owner = &v.Username
-	}
-	if q.Has("q") || q.Get("type") != "" || q.Get("from") != "" || q.Get("to") != "" ||
-		q.Get("camera") != "" || q.Get("taken_from") != "" || q.Get("taken_to") != "" {
-		return s.searchImages(c, f)
+	if q != nil {
+		return s.searchImages(c, q)
 	}
 	imgs, next, err := s.images.FindImages(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, listResponse{Images: renderAll(imgs, v), Next: next})
+}
+
+// listQuery reads the query parameters of GET /api/images as seen by v:
+// the filter of a listing, or, when they ask the search index (q or a
+// search filter), the search query instead. The cursor is checked where it
+// is read (the store or the index).
+func listQuery(params url.Values, v *gallery.User) (gallery.ImageFilter, *gallery.SearchQuery, error) {
+	f := gallery.ImageFilter{
+		Tag:    strings.TrimSpace(params.Get("tag")),
+		SHA256: strings.ToLower(strings.TrimSpace(params.Get("sha256"))),
+		Cursor: params.Get("cursor"),
+		Viewer: v,
+	}
+	limit, err := pageLimit(params.Get("limit"))
+	if err != nil {
+		return f, nil, err
+	}
+	f.Limit = limit
+	if owner := strings.ToLower(strings.TrimSpace(params.Get("owner"))); owner != "" {
+		f.Owner = &owner
+	}
+	if f.SHA256 != "" {
+		// "Do I have these bytes already?" is asked of one's own images.
+		if v == nil {
+			return f, nil, gallery.Errorf(gallery.EUNAUTHORIZED, "sign in to look up images by sha256")
+		}
+		f.Owner = &v.Username
+	}
+	if params.Has("q") || params.Get("type") != "" || params.Get("from") != "" || params.Get("to") != "" ||
+		params.Get("camera") != "" || params.Get("taken_from") != "" || params.Get("taken_to") != "" {
+		q, err := searchQuery(params, f)
+		return f, q, err
+	}
+	return f, nil, nil
 }
 
 func pageLimit(v string) (int, error) {
@@ -237,20 +255,34 @@ func (s *Server) handleBulkDelete(c echo.Context) error {
 // fields and types, and with every fault a 400 (or 413 when too large).
 func (s *Server) decodeJSON(c echo.Context, v any) error {
 	r := c.Request()
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+	err := decodeJSONBody(r.Header.Get("Content-Type"), http.MaxBytesReader(c.Response().Writer, r.Body, s.cfg.MaxJSONBytes), v)
+	// A body that stalled until the read deadline has used up the write
+	// deadline too; its 400 gets time of its own.
+	s.extendDeadlines(c, 0, s.cfg.RequestTimeout)
+	return err
+}
+
+// decodeJSONBody is decodeJSON without the network: body is already
+// bounded. The body is read whole first, because encoding/json quietly
+// turns bytes that are not UTF-8 into U+FFFD, and text is stored exactly
+// as sent or refused.
+func decodeJSONBody(contentType string, body io.Reader, v any) error {
+	if contentType != "" && !strings.HasPrefix(strings.ToLower(contentType), "application/json") {
 		return gallery.Errorf(gallery.EUNSUPPORTED, "request body must be JSON: send Content-Type: application/json")
 	}
-	body := http.MaxBytesReader(c.Response().Writer, r.Body, s.cfg.MaxJSONBytes)
-	dec := json.NewDecoder(body)
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return jsonError(err)
+	}
+	if !utf8.Valid(b) {
+		return gallery.Errorf(gallery.EINVALID, "request body must be UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return jsonError(err)
-		}
 		return gallery.Errorf(gallery.EINVALID, "request body must hold a single JSON object")
 	}
 	return nil
@@ -263,6 +295,8 @@ func jsonError(err error) error {
 	switch {
 	case errors.As(err, &mbe):
 		return gallery.Errorf(gallery.ETOOLARGE, "request body is larger than %d bytes", mbe.Limit)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return gallery.Errorf(gallery.EINVALID, "the request body did not arrive within the server's time limit")
 	case errors.Is(err, io.EOF):
 		return gallery.Errorf(gallery.EINVALID, "request body is empty; send a JSON object")
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):

@@ -51,7 +51,7 @@ func TestServer_RequestLog_OneLineNoSecrets(t *testing.T) {
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	ts := newTestServerLogged(t, t.TempDir(), nil, logger, api.Hooks{})
-	h := ts.Config.Handler
+	h := ts.srv.Handler()
 	const password = "correct-horse-battery"
 	const wrongPassword = "wrong-staple-guess"
 	creds := `{"username":"admin","password":"` + password + `"}`
@@ -122,7 +122,7 @@ func TestServer_RequestLog_OneLineNoSecrets(t *testing.T) {
 func TestServer_RequestLog_LongPathCut(t *testing.T) {
 	var logs lockedBuffer
 	ts := newTestServerLogged(t, t.TempDir(), nil, slog.New(slog.NewTextHandler(&logs, nil)), api.Hooks{})
-	serve(ts.Config.Handler, "GET", "/api/images/"+strings.Repeat("a", 5000), "", nil)
+	serve(ts.srv.Handler(), "GET", "/api/images/"+strings.Repeat("a", 5000), "", nil)
 	if n := len(logs.String()); n > 1000 {
 		t.Errorf("log line of %d bytes for a long path", n)
 	}
@@ -155,7 +155,7 @@ func TestServer_Healthz(t *testing.T) {
 func TestServer_RequestLog_CrossOriginRefusal(t *testing.T) {
 	var logs lockedBuffer
 	ts := newTestServerLogged(t, t.TempDir(), nil, slog.New(slog.NewTextHandler(&logs, nil)), api.Hooks{})
-	rec := serve(ts.Config.Handler, "POST", "/api/images", "", http.Header{
+	rec := serve(ts.srv.Handler(), "POST", "/api/images", "", http.Header{
 		"Origin": {"https://elsewhere.example"}, "Sec-Fetch-Site": {"cross-site"}, "Cookie": {"imagerepo_session=s3cret"},
 	})
 	if rec.Code != http.StatusForbidden {

@@ -2,8 +2,10 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,15 +21,10 @@ type searchResponse struct {
 	Total  int         `json:"total"`
 }
 
-// searchImages answers GET /api/images?q=: ranked ids from the search
-// index, then each document through the hot-id cache, checked again
-// against the viewer.
-func (s *Server) searchImages(c echo.Context, f gallery.ImageFilter) error {
-	if s.search == nil {
-		return gallery.Errorf(gallery.EINVALID, "search is not available")
-	}
-	params := c.QueryParams()
-	q := gallery.SearchQuery{
+// searchQuery reads the search parameters of GET /api/images on top of the
+// listing's filter f.
+func searchQuery(params url.Values, f gallery.ImageFilter) (*gallery.SearchQuery, error) {
+	q := &gallery.SearchQuery{
 		Text:   strings.TrimSpace(params.Get("q")),
 		Tag:    f.Tag,
 		Type:   strings.ToLower(strings.TrimSpace(params.Get("type"))),
@@ -37,30 +34,43 @@ func (s *Server) searchImages(c echo.Context, f gallery.ImageFilter) error {
 		Cursor: f.Cursor,
 		Limit:  f.Limit,
 	}
+	if !utf8.ValidString(q.Text) || !utf8.ValidString(q.Camera) {
+		return nil, gallery.Errorf(gallery.EINVALID, "q and camera must be UTF-8 text")
+	}
 	if len(q.Text) > maxQueryBytes {
-		return gallery.Errorf(gallery.EINVALID, "query is longer than %d bytes", maxQueryBytes)
+		return nil, gallery.Errorf(gallery.EINVALID, "query is longer than %d bytes", maxQueryBytes)
 	}
 	if f.SHA256 != "" {
-		return gallery.Errorf(gallery.EINVALID, "sha256 cannot be combined with q")
+		return nil, gallery.Errorf(gallery.EINVALID, "sha256 cannot be combined with q")
 	}
 	var err error
 	if q.From, err = timeParam(params.Get("from"), "from"); err != nil {
-		return err
+		return nil, err
 	}
 	if q.To, err = timeParam(params.Get("to"), "to"); err != nil {
-		return err
+		return nil, err
 	}
 	if len(q.Camera) > maxQueryBytes {
-		return gallery.Errorf(gallery.EINVALID, "camera is longer than %d bytes", maxQueryBytes)
+		return nil, gallery.Errorf(gallery.EINVALID, "camera is longer than %d bytes", maxQueryBytes)
 	}
 	if q.TakenFrom, err = timeParam(params.Get("taken_from"), "taken_from"); err != nil {
-		return err
+		return nil, err
 	}
 	if q.TakenTo, err = timeParam(params.Get("taken_to"), "taken_to"); err != nil {
-		return err
+		return nil, err
+	}
+	return q, nil
+}
+
+// searchImages answers GET /api/images?q=: ranked ids from the search
+// index, then each document through the hot-id cache, checked again
+// against the viewer.
+func (s *Server) searchImages(c echo.Context, q *gallery.SearchQuery) error {
+	if s.search == nil {
+		return gallery.Errorf(gallery.EINVALID, "search is not available")
 	}
 	ctx := c.Request().Context()
-	res, err := s.search.SearchImages(ctx, q)
+	res, err := s.search.SearchImages(ctx, *q)
 	if err != nil {
 		return err
 	}
@@ -72,8 +82,8 @@ func (s *Server) searchImages(c echo.Context, f gallery.ImageFilter) error {
 		} else if err != nil {
 			return err
 		}
-		if gallery.CanSee(f.Viewer, img) {
-			out.Images = append(out.Images, render(img, f.Viewer))
+		if gallery.CanSee(q.Viewer, img) {
+			out.Images = append(out.Images, render(img, q.Viewer))
 		}
 	}
 	return c.JSON(http.StatusOK, out)

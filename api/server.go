@@ -9,10 +9,11 @@
 //
 // # Caveats
 //
-// Timeouts are per request: the server allows ReadHeaderTimeout for
+// Timeouts are per request: the server allows Config.HeaderTimeout for
 // headers, then each route sets its own read and write deadlines, so that a
 // large upload or download can finish while a stalled JSON request cannot
-// hold a connection.
+// hold a connection. Once a request's body is read (or given up on), its
+// answer gets RequestTimeout of its own to be written.
 //
 // Thumbnails are sent as immutable for a year (their bytes never change): a
 // browser, or for a public image a shared cache, that fetched one keeps it
@@ -54,6 +55,7 @@ type Config struct {
 	MaxFiles        int           // per upload request
 	MaxJSONBytes    int64         // per JSON request body
 	UploadDir       string        // where upload parts are spooled before they are checked
+	HeaderTimeout   time.Duration // how long a client may take to send a request's headers
 	RequestTimeout  time.Duration // read and write deadline of ordinary requests
 	TransferTimeout time.Duration // read deadline of uploads, write deadline of downloads
 	ShutdownTimeout time.Duration // how long Close lets requests in flight finish
@@ -86,6 +88,7 @@ func DefaultConfig() Config {
 		MaxFileBytes:    50 << 20,
 		MaxFiles:        100,
 		MaxJSONBytes:    1 << 20,
+		HeaderTimeout:   10 * time.Second,
 		RequestTimeout:  30 * time.Second,
 		TransferTimeout: 30 * time.Minute,
 		ShutdownTimeout: 30 * time.Second,
@@ -192,7 +195,7 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 			}
 			protected.ServeHTTP(w, r)
 		}),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -17,8 +18,12 @@ import (
 	"imagerepo/gallery"
 )
 
-// maxFieldBytes bounds one text field of an upload form.
-const maxFieldBytes = 64 << 10
+// maxFieldBytes bounds one text field of an upload form, and maxFormFields
+// the number of parts that are not files.
+const (
+	maxFieldBytes = 64 << 10
+	maxFormFields = 64
+)
 
 // spooled is one file part of an upload, written to a temp file so that it
 // can be read twice (checked, then stored) and so that the form's text
@@ -64,8 +69,11 @@ func (s *Server) handleUpload(c echo.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	s.extendDeadlines(c, s.cfg.TransferTimeout, s.cfg.RequestTimeout)
+	s.extendDeadlines(c, s.cfg.TransferTimeout, s.cfg.TransferTimeout)
 	form, err := s.readUploadForm(c)
+	// The answer gets its own time once the body is in or given up on: a
+	// write deadline that passed while the body travelled would lose it.
+	s.extendDeadlines(c, 0, s.cfg.RequestTimeout)
 	if form != nil {
 		defer form.cleanup()
 	}
@@ -73,18 +81,8 @@ func (s *Server) handleUpload(c echo.Context) (err error) {
 		return err
 	}
 
-	// The shared fields are checked once, before any file is processed.
-	tmpl := gallery.Image{
-		Title:       "x", // placeholder: each file's title is checked below
-		Description: form.description,
-		Tags:        gallery.SplitTags(form.tags),
-		Visibility:  gallery.Visibility(strings.TrimSpace(form.visibility)),
-		Owner:       owner.Username,
-	}
-	if tmpl.Visibility == "" {
-		tmpl.Visibility = s.cfg.DefaultVisibility
-	}
-	if err := tmpl.Validate(); err != nil {
+	tmpl, err := s.uploadTemplate(form, owner.Username)
+	if err != nil {
 		return err
 	}
 
@@ -154,12 +152,42 @@ func (s *Server) uploadRefused(reason string) {
 	}
 }
 
+// uploadTemplate checks the form's shared fields once, before any file is
+// processed, and returns the template each file's document is made from.
+func (s *Server) uploadTemplate(form *uploadForm, owner string) (gallery.Image, error) {
+	tmpl := gallery.Image{
+		Title:       "x", // placeholder: each file's title is checked by checkUpload
+		Description: form.description,
+		Tags:        gallery.SplitTags(form.tags),
+		Visibility:  gallery.Visibility(strings.TrimSpace(form.visibility)),
+		Owner:       owner,
+	}
+	if tmpl.Visibility == "" {
+		tmpl.Visibility = s.cfg.DefaultVisibility
+	}
+	return tmpl, tmpl.Validate()
+}
+
 // storeUpload checks one spooled file and stores it.
 func (s *Server) storeUpload(c echo.Context, tmpl gallery.Image, title string, sp *spooled) (*gallery.Image, bool, error) {
-	if sp.err != nil {
-		return nil, false, sp.err
-	}
 	ctx := c.Request().Context()
+	img, p, err := s.checkUpload(ctx, tmpl, title, sp)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, err := sp.file.Seek(0, io.SeekStart); err != nil {
+		return nil, false, err
+	}
+	return s.images.CreateImage(ctx, img, sp.file, p.Small, p.Large)
+}
+
+// checkUpload validates one spooled file without storing anything: its
+// title and file name, then its bytes, which the decoder turns into what
+// is stored with them.
+func (s *Server) checkUpload(ctx context.Context, tmpl gallery.Image, title string, sp *spooled) (*gallery.Image, *gallery.Processed, error) {
+	if sp.err != nil {
+		return nil, nil, sp.err
+	}
 	img := tmpl
 	img.Tags = append([]string(nil), tmpl.Tags...)
 	img.Filename = sp.filename
@@ -168,42 +196,59 @@ func (s *Server) storeUpload(c echo.Context, tmpl gallery.Image, title string, s
 		img.Title = gallery.TitleFromFilename(sp.filename)
 	}
 	if err := img.Validate(); err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	if _, err := sp.file.Seek(0, io.SeekStart); err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	p, err := s.decoder.ProcessUpload(ctx, sp.file)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	img.ContentType, img.Width, img.Height = p.Info.ContentType, p.Info.Width, p.Info.Height
 	img.Camera, img.TakenAt, img.Location, img.Hash = p.Camera, p.TakenAt, p.Location, p.Hash
-	if _, err := sp.file.Seek(0, io.SeekStart); err != nil {
-		return nil, false, err
-	}
-	return s.images.CreateImage(ctx, &img, sp.file, p.Small, p.Large)
+	return &img, p, nil
 }
 
 // readUploadForm streams the multipart body: file parts go to temp files
 // (each bounded by MaxFileBytes), text fields to memory (bounded too).
 func (s *Server) readUploadForm(c echo.Context) (*uploadForm, error) {
 	r := c.Request()
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return s.parseUploadForm(c.Response().Writer, r.Header.Get("Content-Type"), r.Body)
+}
+
+// parseUploadForm reads an upload form from its Content-Type and body; w
+// (which may be nil) is told to close the connection when the body is over
+// its limit. On error the form returned, when not nil, is to be cleaned up.
+func (s *Server) parseUploadForm(w http.ResponseWriter, contentType string, r io.Reader) (*uploadForm, error) {
+	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return nil, gallery.Errorf(gallery.EUNSUPPORTED, "upload must be multipart/form-data with one or more \"file\" parts")
 	}
-	limit := int64(s.cfg.MaxFiles)*s.cfg.MaxFileBytes + int64(s.cfg.MaxFiles+8)*maxFieldBytes
-	body := http.MaxBytesReader(c.Response().Writer, r.Body, limit)
+	limit := int64(s.cfg.MaxFiles)*s.cfg.MaxFileBytes + int64(s.cfg.MaxFiles+maxFormFields)*maxFieldBytes
+	body := http.MaxBytesReader(w, io.NopCloser(r), limit)
 	mr := multipart.NewReader(body, params["boundary"])
 
 	form := &uploadForm{}
+	fields := 0
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
+			// The form is complete; a body cut short after it (a
+			// Content-Length that promised more) is refused all the same.
+			if _, err := io.Copy(io.Discard, io.LimitReader(body, maxFieldBytes)); err != nil {
+				return form, multipartError(err)
+			}
 			break
 		} else if err != nil {
 			return form, multipartError(err)
+		}
+		if part.FormName() != "file" {
+			// Each field is small, but thousands of them would keep the
+			// server busy for nothing: a form has a handful.
+			if fields++; fields > maxFormFields {
+				return form, gallery.Errorf(gallery.ETOOLARGE, "at most %d form fields besides the files per upload", maxFormFields)
+			}
 		}
 		switch part.FormName() {
 		case "file":
@@ -283,6 +328,8 @@ func multipartError(err error) error {
 	switch {
 	case errors.As(err, &mbe):
 		return gallery.Errorf(gallery.ETOOLARGE, "upload is larger than %s", humanBytes(mbe.Limit))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return gallery.Errorf(gallery.EINVALID, "the upload did not arrive within the server's time limit")
 	case errors.Is(err, syscall.ENOSPC):
 		return gallery.Errorf(gallery.EINSUFFICIENTSTORAGE, "the server's disk is full")
 	case errors.As(err, &pe):

@@ -231,7 +231,7 @@ func SplitTags(s string) []string {
 }
 
 // SanitizeFilename reduces a client-supplied file name to its base name
-// without control or path characters, at most MaxFilenameLen bytes. The
+// without control, direction-override or path characters, at most MaxFilenameLen bytes. The
 // result is only ever stored as text; nothing is written at a path built
 // from it.
 func SanitizeFilename(name string) string {
@@ -240,7 +240,8 @@ func SanitizeFilename(name string) string {
 	name = path.Base(name)
 	name = strings.Map(func(r rune) rune {
 		switch {
-		case unicode.IsControl(r), r == '/', r == '"', r == '<', r == '>', r == ':', r == '|', r == '?', r == '*':
+		// Direction overrides would let "\u202egnp.exe" show as "exe.png".
+		case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r), r == '/', r == '"', r == '<', r == '>', r == ':', r == '|', r == '?', r == '*':
 			return -1
 		case unicode.IsSpace(r):
 			return ' '

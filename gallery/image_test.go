@@ -21,6 +21,7 @@ func TestSanitizeFilename(t *testing.T) {
 		{"/", "image"},
 		{"\xff\xfeok.png", "ok.png"},
 		{"Café.webp", "Café.webp"},
+		{"\u202egnp.exe", "gnp.exe"},
 		{strings.Repeat("é", 200) + ".png", strings.Repeat("é", 127)},
 	}
 	for _, tt := range tests {
