@@ -56,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runUser(ctx, args, stdin, stdout, stderr)
 	case "import":
 		return runImport(ctx, args, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "imagerepo", version)
 		return 0
@@ -83,6 +85,11 @@ Commands:
             upload every image under the folders to a running server,
             skipping what it already has; run it again to finish an
             interrupted import
+  bench [--images N] [--concurrency C] [--duration D] [--json] [--svg FILE]
+        [--server URL [--token TOKEN]]
+            measure fetching an image by id, cache hit against miss, on a
+            temporary repository of N images (or a running server's own
+            images, read only) and compare with the original's 7.6x and 3.9x
   version   print the version
 
 Run 'imagerepo serve --help' for the flags. Every flag --foo-bar can also be
