@@ -61,6 +61,9 @@ func WriteTable(w io.Writer, r *Report) error {
 		fmt.Fprintf(&b, "service counters: hit case +%d hits +%d misses; miss case +%d hits +%d misses\n",
 			s.HitCacheHits, s.HitCacheMisses, s.MissCacheHits, s.MissCacheMisses)
 	}
+	for _, w := range warnings(r) {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
 	fmt.Fprintf(&b, "whole run %.1fs\n", r.Seconds)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -87,4 +90,23 @@ func share(what string, n, of int) string {
 		return "-"
 	}
 	return fmt.Sprintf("%s %.1f%%", what, 100*float64(n)/float64(of))
+}
+
+// warnings says where a case did not measure what it is named for.
+func warnings(r *Report) []string {
+	var out []string
+	h := r.HTTP
+	if h.HitXCacheHits != h.HitRequests {
+		out = append(out, fmt.Sprintf("%d of the http hit case's %d responses were not X-Cache: hit", h.HitRequests-h.HitXCacheHits, h.HitRequests))
+	}
+	if h.MissXCacheMisses != h.MissRequests {
+		out = append(out, fmt.Sprintf("%d of the http miss case's %d responses were not X-Cache: miss", h.MissRequests-h.MissXCacheMisses, h.MissRequests))
+	}
+	if h.HitCacheHits != nil && (*h.HitCacheHits != uint64(h.HitXCacheHits) || *h.MissCacheMisses != uint64(h.MissXCacheMisses)) {
+		out = append(out, "the cache's counters and the X-Cache headers disagree")
+	}
+	if s := r.Service; s != nil && (s.HitCacheMisses != 0 || s.MissCacheHits != 0) {
+		out = append(out, "the service hit case missed or the miss case hit (see the service counters)")
+	}
+	return out
 }
