@@ -137,14 +137,14 @@ func (r *benchRepo) open(ctx context.Context, n int, progress io.Writer) (bench.
 			s := images.Stats()
 			return s.Hits, s.Misses
 		},
-		Store:       stored,
-		Images:      images,
-		URL:         "http://" + r.server.Addr().String(),
-		IDs:         ids[:n],
-		Absent:      absent,
-		CacheSize:   size,
-		Files:       len(files),
-		LoadSeconds: time.Since(start),
+		Store:     stored,
+		Images:    images,
+		URL:       "http://" + r.server.Addr().String(),
+		IDs:       ids[:n],
+		Absent:    absent,
+		CacheSize: size,
+		Files:     len(files),
+		Load:      time.Since(start),
 	}, nil
 }
 

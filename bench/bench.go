@@ -39,9 +39,9 @@ type Local struct {
 	IDs      []string                     // present images; more than CacheSize
 	Absent   []string                     // well-formed ids of no image (deleted ones)
 
-	CacheSize   int
-	Files       int           // distinct generated files behind the documents
-	LoadSeconds time.Duration // how long making the repository took
+	CacheSize int
+	Files     int           // distinct generated files behind the documents
+	Load      time.Duration // how long making the repository took
 }
 
 // Options are the settings of a run.
@@ -61,7 +61,7 @@ func RunLocal(ctx context.Context, l Local, o Options) (*Report, error) {
 	r := newReport(o)
 	hot := l.IDs[len(l.IDs)-min(maxHot, l.CacheSize/2, len(l.IDs)):]
 	r.Fixture = Fixture{Images: len(l.IDs), DistinctFiles: l.Files, CacheSize: l.CacheSize, HotIDs: len(hot),
-		AbsentIDs: len(l.Absent), LoadSeconds: l.LoadSeconds.Seconds(),
+		AbsentIDs: len(l.Absent), LoadSeconds: l.Load.Seconds(),
 		MissMethod: fmt.Sprintf("each miss asks for the next of all %d ids in turn through a cache of %d, so every id was evicted before it comes round again", len(l.IDs), l.CacheSize)}
 	p := newProgress(o.Progress, 10)
 	defer p.done()
