@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -254,4 +255,51 @@ func TestBench_BadFlags(t *testing.T) {
 			t.Errorf("bench %v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
 		}
 	}
+}
+
+// TestBench_READMEFields: the README documents every JSON field. Its table
+// names them as `level.field`, `.field` (same level as before) and
+// `{a,b}` alternatives.
+func TestBench_READMEFields(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	level := ""
+	for _, m := range regexp.MustCompile("`([a-z0-9_.{},]+)`").FindAllStringSubmatch(string(readme), -1) {
+		name := m[1]
+		if strings.HasPrefix(name, ".") {
+			name = level + name
+		} else if l, _, ok := strings.Cut(name, "."); ok {
+			level = l
+		}
+		for _, n := range expandBraces(name) {
+			documented[n] = true
+		}
+	}
+	for level, fields := range benchJSONFields {
+		for _, f := range fields {
+			if !documented[level+"."+f] {
+				t.Errorf("README does not document %s.%s", level, f)
+			}
+		}
+	}
+	if !documented["seconds"] {
+		t.Error("README does not document seconds")
+	}
+}
+
+// expandBraces expands a{b,c}d{e,f} into abde, abdf, acde, acdf.
+func expandBraces(s string) []string {
+	open := strings.Index(s, "{")
+	end := strings.Index(s, "}")
+	if open < 0 || end < open {
+		return []string{s}
+	}
+	var out []string
+	for _, alt := range strings.Split(s[open+1:end], ",") {
+		out = append(out, expandBraces(s[:open]+alt+s[end+1:])...)
+	}
+	return out
 }
