@@ -25,7 +25,7 @@ func TestBrowser_PhonePhoto(t *testing.T) {
 	dir := t.TempDir()
 	phone := filepath.Join(dir, "phone.jpg")
 	upright := withOrientation6(t, readFile(t, filepath.Join("testdata", "camera", "gps.jpg")))
-	writeFile(t, phone, upright)
+	writeTestFile(t, phone, upright)
 	// The copy: the photo as displayed (turned a quarter clockwise), saved
 	// again without its EXIF, as an editor would export it.
 	src, err := jpeg.Decode(bytes.NewReader(upright))
@@ -37,7 +37,7 @@ func TestBrowser_PhonePhoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	copyPath := filepath.Join(dir, "phone-export.jpg")
-	writeFile(t, copyPath, copyJPEG.Bytes())
+	writeTestFile(t, copyPath, copyJPEG.Bytes())
 
 	browserDo(t, ctx, "uploading the photo and its copy",
 		chromedp.Navigate(m.URL()+"/#/upload"),
@@ -124,7 +124,7 @@ func readFile(t *testing.T, path string) []byte {
 	return b
 }
 
-func writeFile(t *testing.T, path string, b []byte) {
+func writeTestFile(t *testing.T, path string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)

@@ -59,6 +59,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runBackup(ctx, args, stderr)
 	case "restore":
 		return runRestore(ctx, args, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionLine())
 		return 0
@@ -95,6 +97,11 @@ Commands:
             save a backup of a running server (admin token) to FILE
   restore [--data DIR] FILE
             make a fresh data dir from a backup file, verified
+  bench [--images N] [--concurrency C] [--duration D] [--json] [--svg FILE]
+        [--server URL [--token TOKEN]]
+            measure fetching an image by id, cache hit against miss, on a
+            temporary repository of N images (or a running server's own
+            images, read only) and compare with the original's 7.6x and 3.9x
   version   print the version, the commit and the Go it was built with
 
 Run 'imagerepo serve --help' for the flags. Every flag --foo-bar can also be

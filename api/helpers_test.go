@@ -41,19 +41,19 @@ type testServer struct {
 	tokens map[string]string // bearer secrets of the accounts admin, alice and bob
 }
 
-func newTestServer(t *testing.T, tweak func(*api.Config)) *testServer {
+func newTestServer(t testing.TB, tweak func(*api.Config)) *testServer {
 	t.Helper()
 	return newTestServerIn(t, t.TempDir(), tweak)
 }
 
-func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testServer {
+func newTestServerIn(t testing.TB, dir string, tweak func(*api.Config)) *testServer {
 	t.Helper()
 	return newTestServerLogged(t, dir, tweak, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Hooks{})
 }
 
 // newTestServerLogged is newTestServerIn with the server's logger and hooks
 // given; the store and index stay quiet.
-func newTestServerLogged(t *testing.T, dir string, tweak func(*api.Config), logger *slog.Logger, hooks api.Hooks) *testServer {
+func newTestServerLogged(t testing.TB, dir string, tweak func(*api.Config), logger *slog.Logger, hooks api.Hooks) *testServer {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := store.Open(dir, store.Options{Logger: quiet})
@@ -119,7 +119,7 @@ func (b backups) StartBackup(ctx context.Context) (api.BackupArchive, error) {
 
 // withAccounts makes the admin (the first account, anonymously, as the UI
 // does), then alice and bob as the admin, and a token for each.
-func (ts *testServer) withAccounts(t *testing.T) *testServer {
+func (ts *testServer) withAccounts(t testing.TB) *testServer {
 	t.Helper()
 	ctx := t.Context()
 	body := `{"username":"admin","password":"admin-password"}`

@@ -80,3 +80,41 @@ func BenchmarkImageService_CreateImage(b *testing.B) {
 		}
 	}
 }
+
+// The store side of an absent id: a read transaction and a Get that finds
+// nothing (the ids are of images deleted again).
+func BenchmarkImageService_FindImageByID_Absent(b *testing.B) {
+	s, ids := benchService(b, 100)
+	ctx := context.Background()
+	for _, id := range ids {
+		if err := s.DeleteImage(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+	i := 0
+	for b.Loop() {
+		if _, err := s.FindImageByID(ctx, ids[i%len(ids)]); gallery.ErrorCode(err) != gallery.ENOTFOUND {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// A batch of 1000 new 1 KiB images: the blobs synced together, one commit.
+func BenchmarkImageService_CreateImages(b *testing.B) {
+	s, _ := benchService(b, 0)
+	ctx := context.Background()
+	i := uint64(0)
+	for b.Loop() {
+		batch := make([]NewImage, 1000)
+		for j := range batch {
+			body := make([]byte, 1024)
+			binary.BigEndian.PutUint64(body, i)
+			i++
+			batch[j] = NewImage{Image: newImage("alice"), Body: body}
+		}
+		if _, err := s.CreateImages(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
