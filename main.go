@@ -123,6 +123,7 @@ type Config struct {
 	Addr              string
 	DataDir           string
 	CacheSize         int
+	ThumbCacheBytes   int64
 	MaxPixels         int64
 	MaxGIFFrames      int
 	DecodeConcurrency int
@@ -146,12 +147,13 @@ type Main struct {
 func NewMain() *Main {
 	return &Main{
 		Config: Config{
-			Addr:         ":8080",
-			DataDir:      "./imagerepo-data",
-			CacheSize:    cache.DefaultSize,
-			MaxPixels:    100_000_000,
-			MaxGIFFrames: 1000,
-			API:          api.DefaultConfig(),
+			Addr:            ":8080",
+			DataDir:         "./imagerepo-data",
+			CacheSize:       cache.DefaultSize,
+			ThumbCacheBytes: cache.DefaultBlobBytes,
+			MaxPixels:       100_000_000,
+			MaxGIFFrames:    1000,
+			API:             api.DefaultConfig(),
 		},
 		Logger: slog.Default(),
 	}
@@ -195,6 +197,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Tokens:   store.NewTokenService(db),
 		Search:   m.index,
 		Similar:  stored,
+		Thumbs:   cache.NewBlobs(m.Config.ThumbCacheBytes),
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	m.stop = stop

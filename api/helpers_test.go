@@ -34,6 +34,7 @@ type testServer struct {
 	*httptest.Server
 	db     *store.DB
 	cache  *cache.ImageService
+	thumbs *cache.Blobs      // 1 MiB: thumbnails up to 128 KiB are served from memory
 	tokens map[string]string // bearer secrets of the accounts admin, alice and bob
 }
 
@@ -64,6 +65,7 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 		t.Fatal(err)
 	}
 	c := cache.New(search.NewImageService(stored, idx), 100)
+	thumbs := cache.NewBlobs(1 << 20)
 	svc := api.Services{
 		Images:   c,
 		Users:    search.NewUserService(store.NewUserService(db), idx),
@@ -71,11 +73,12 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 		Tokens:   store.NewTokenService(db),
 		Search:   idx,
 		Similar:  stored,
+		Thumbs:   thumbs,
 	}
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
 	srv := api.NewServer(cfg, svc, dec, ui, quiet)
-	ts := &testServer{Server: httptest.NewServer(srv.Handler()), db: db, cache: c, tokens: map[string]string{}}
+	ts := &testServer{Server: httptest.NewServer(srv.Handler()), db: db, cache: c, thumbs: thumbs, tokens: map[string]string{}}
 	t.Cleanup(func() {
 		ts.Close()
 		if err := idx.Close(); err != nil {
