@@ -38,12 +38,12 @@ type testServer struct {
 	tokens map[string]string // bearer secrets of the accounts admin, alice and bob
 }
 
-func newTestServer(t *testing.T, tweak func(*api.Config)) *testServer {
+func newTestServer(t testing.TB, tweak func(*api.Config)) *testServer {
 	t.Helper()
 	return newTestServerIn(t, t.TempDir(), tweak)
 }
 
-func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testServer {
+func newTestServerIn(t testing.TB, dir string, tweak func(*api.Config)) *testServer {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := store.Open(dir, store.Options{Logger: quiet})
@@ -93,7 +93,7 @@ func newTestServerIn(t *testing.T, dir string, tweak func(*api.Config)) *testSer
 
 // withAccounts makes the admin (the first account, anonymously, as the UI
 // does), then alice and bob as the admin, and a token for each.
-func (ts *testServer) withAccounts(t *testing.T) *testServer {
+func (ts *testServer) withAccounts(t testing.TB) *testServer {
 	t.Helper()
 	ctx := t.Context()
 	body := `{"username":"admin","password":"admin-password"}`

@@ -65,7 +65,7 @@ func (s *Server) getEncoded(c echo.Context, ef gallery.EncodedFinder) error {
 	}
 	body := enc.Body
 	if enc.Image.Location != nil && gallery.CanSeeLocation(v, enc.Image) {
-		b, err := json.Marshal(render(enc.Image, v))
+		b, err := json.Marshal(render(enc.Image.Clone(), v)) // the cache's own: not to be changed
 		if err != nil {
 			return err
 		}

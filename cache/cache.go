@@ -130,7 +130,7 @@ func (s *ImageService) FindImageByID(ctx context.Context, id string) (*gallery.I
 	if st != nil {
 		st.Looked = true
 	}
-	_, img, hit, err := s.find(ctx, id)
+	_, img, hit, err := s.find(ctx, id, true)
 	if st != nil {
 		st.Hit = hit
 	}
@@ -140,8 +140,11 @@ func (s *ImageService) FindImageByID(ctx context.Context, id string) (*gallery.I
 // FindImageEncoded is FindImageByID that also returns encode(document),
 // made once per cached document and kept beside it (see
 // gallery.EncodedFinder). A miss fills the entry with both.
+//
+// Unlike FindImageByID it hands out the cached document itself, not a copy
+// (this is the hot path): the caller must not change it.
 func (s *ImageService) FindImageEncoded(ctx context.Context, id string, encode func(*gallery.Image) ([]byte, error)) (*gallery.Encoded, error) {
-	e, img, hit, err := s.find(ctx, id)
+	e, img, hit, err := s.find(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -152,14 +155,19 @@ func (s *ImageService) FindImageEncoded(ctx context.Context, id string, encode f
 	return &gallery.Encoded{Image: img, Body: body, Hit: hit}, nil
 }
 
-// find returns the id's cache entry and a copy of its document for the
-// caller, from the cache (hit) or read through. A miss fills the cache
-// unless the id was written meanwhile; the entry it returns then may be one
-// that was not kept.
-func (s *ImageService) find(ctx context.Context, id string) (e *entry, img *gallery.Image, hit bool, err error) {
+// find returns the id's cache entry and its document for the caller, from
+// the cache (hit) or read through: on a hit a copy of the cached document
+// when clone is set, else the cached document itself. A miss fills the
+// cache unless the id was written meanwhile; the entry it returns then may
+// be one that was not kept.
+func (s *ImageService) find(ctx context.Context, id string, clone bool) (e *entry, img *gallery.Image, hit bool, err error) {
 	if e, ok := s.lru.Get(id); ok {
 		s.hits.Add(1)
-		return e, e.img.Clone(), true, nil
+		img = e.img
+		if clone {
+			img = img.Clone()
+		}
+		return e, img, true, nil
 	}
 	s.misses.Add(1)
 

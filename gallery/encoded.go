@@ -6,7 +6,7 @@ import "context"
 // may see it may be shown (without its location): what the hot-id cache
 // keeps beside the document, so that a hit is served without encoding.
 type Encoded struct {
-	Image *Image // a copy the caller may change
+	Image *Image // shared with the cache on a hit: read only
 	Body  []byte // encode(Image) as it was when cached; shared, read only
 	Hit   bool   // served from the cache
 }
