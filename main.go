@@ -215,7 +215,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.jobs.Add(1)
 	go func() {
 		defer m.jobs.Done()
-		if err := migrateMedia(jobs, images, decoder, m.Logger); err != nil && jobs.Err() == nil {
+		if err := migrateMedia(jobs, images, db, decoder, m.Logger); err != nil && jobs.Err() == nil {
 			m.Logger.Warn("media migration failed", "err", err)
 		}
 	}()

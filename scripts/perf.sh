@@ -150,6 +150,9 @@ for r in $(seq "$ROUNDS"); do
 	log "round $r done; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
+RSS_HOT=$(grep -E 'VmRSS|VmHWM' /proc/$APP/status | tr -s ' ' | tr '\n' ' ')
+log "imagerepo after the hot-path runs: $RSS_HOT"
+
 # RSS under load over many ids: wrk walks 20,000 ids of the repository
 # (cache misses and fills, thumbnails from the thumbnail cache).
 python3 - "$TOKEN" $PORT_APP >"$WORK/ids.lua" <<'PY'
@@ -193,6 +196,7 @@ echo
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(go version | cut -d' ' -f3), load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "repository: $IMAGES images in $DATA; wrk -t2 -c$CONNS -d$DURATION; $ROUNDS rounds of A B A B"
 echo "start-up, exec to first answer (ms): ${STARTUPS[*]}"
+echo "RSS after the hot-path runs (VmHWM is the peak since start): $RSS_HOT"
 echo "RSS under load over 20,000 ids ($RPS_IDS req/s): $RSS"
 echo "vipsthumbnail -s 320: $VIPS ms per photo; imagerepo upload pipeline: $UPLOAD ms per photo"
 python3 - "$RESULTS" <<'PY'
