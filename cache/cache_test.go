@@ -16,7 +16,7 @@ import (
 )
 
 // openStore is a real bbolt store in a temp dir.
-func openStore(t *testing.T) *store.ImageService {
+func openStore(t testing.TB) *store.ImageService {
 	t.Helper()
 	db, err := store.Open(t.TempDir(), store.Options{})
 	if err != nil {
@@ -30,7 +30,7 @@ func openStore(t *testing.T) *store.ImageService {
 	return store.NewImageService(db)
 }
 
-func pngOf(t *testing.T, seed int) []byte {
+func pngOf(t testing.TB, seed int) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
 	img.Set(0, 0, color.RGBA{uint8(seed), uint8(seed >> 8), 7, 255})
@@ -41,7 +41,7 @@ func pngOf(t *testing.T, seed int) []byte {
 	return buf.Bytes()
 }
 
-func create(t *testing.T, s gallery.ImageService, seed int) *gallery.Image {
+func create(t testing.TB, s gallery.ImageService, seed int) *gallery.Image {
 	t.Helper()
 	img := &gallery.Image{Title: fmt.Sprint("image ", seed), Tags: []string{"a"}, Visibility: gallery.Public,
 		Filename: "x.png", ContentType: "image/png", Width: 2, Height: 2}

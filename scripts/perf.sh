@@ -125,8 +125,11 @@ bench() {
 import re, sys
 name, out = sys.argv[1], sys.argv[2]
 def ms(s):
-    v, u = re.match(r"([\d.]+)(us|ms|s)", s).groups()
-    return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", s)
+    if not m:
+        return float("nan")
+    v, u = m.groups()
+    return float(v) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[u]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 p50 = ms(re.search(r"50%\s+(\S+)", out).group(1))
 p99 = ms(re.search(r"99%\s+(\S+)", out).group(1))
