@@ -18,7 +18,7 @@ import (
 // (through the cache) and no store transaction is open while bytes travel;
 // http.ServeContent answers Range and If-None-Match from the ETag.
 func (s *Server) handleFile(c echo.Context) error {
-	img, err := s.findImage(c)
+	img, err := s.findShared(c) // read only
 	if err != nil {
 		return err
 	}

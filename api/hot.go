@@ -45,33 +45,56 @@ func encodePublic(img *gallery.Image) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// findShared is findImage for routes that only read the document (the
+// file and thumbnail routes): through the hot-id cache's encoded look-up
+// where there is one, which hands out the cached document without a copy.
+func (s *Server) findShared(c echo.Context) (*gallery.Image, error) {
+	ef, ok := s.images.(gallery.EncodedFinder)
+	if !ok {
+		return s.findImage(c)
+	}
+	enc, err := s.findEncoded(c, ef)
+	if err != nil {
+		return nil, err
+	}
+	return enc.Image, nil
+}
+
+// findEncoded is findImage through the encoded look-up: X-Cache says
+// whether the cache served it, and an image the viewer may not see is 404.
+func (s *Server) findEncoded(c echo.Context, ef gallery.EncodedFinder) (*gallery.Encoded, error) {
+	enc, err := ef.FindImageEncoded(c.Request().Context(), c.Param("id"), encodePublic)
+	if err == nil && enc.Hit {
+		c.Response().Header()["X-Cache"] = hdrHit
+	} else {
+		c.Response().Header()["X-Cache"] = hdrMiss
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !gallery.CanSee(viewer(c), enc.Image) {
+		return nil, gallery.Errorf(gallery.ENOTFOUND, "image not found")
+	}
+	return enc, nil
+}
+
 // getEncoded serves GET /api/images/{id} from the encoding the hot-id cache
 // keeps beside the document: on a hit nothing is encoded. The owner and
 // admins of an image with a location are shown it, encoded per request.
 func (s *Server) getEncoded(c echo.Context, ef gallery.EncodedFinder) error {
-	enc, err := ef.FindImageEncoded(c.Request().Context(), c.Param("id"), encodePublic)
-	h := c.Response().Header()
-	if err == nil && enc.Hit {
-		h["X-Cache"] = hdrHit
-	} else {
-		h["X-Cache"] = hdrMiss
-	}
+	enc, err := s.findEncoded(c, ef)
 	if err != nil {
 		return err
 	}
-	v := viewer(c)
-	if !gallery.CanSee(v, enc.Image) {
-		return gallery.Errorf(gallery.ENOTFOUND, "image not found")
-	}
 	body := enc.Body
-	if enc.Image.Location != nil && gallery.CanSeeLocation(v, enc.Image) {
-		b, err := json.Marshal(render(enc.Image.Clone(), v)) // the cache's own: not to be changed
+	if enc.Image.Location != nil && gallery.CanSeeLocation(viewer(c), enc.Image) {
+		b, err := json.Marshal(render(enc.Image.Clone(), viewer(c))) // the cache's own: not to be changed
 		if err != nil {
 			return err
 		}
 		body = append(b, '\n')
 	}
-	h["Content-Type"] = hdrJSON
+	c.Response().Header()["Content-Type"] = hdrJSON
 	return writeBody(c, body)
 }
 

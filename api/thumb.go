@@ -22,7 +22,7 @@ func (s *Server) handleThumb(c echo.Context) error {
 	if size != gallery.ThumbSmall && size != gallery.ThumbLarge {
 		return gallery.Errorf(gallery.ENOTFOUND, "no such thumbnail size: use %q or %q", gallery.ThumbSmall, gallery.ThumbLarge)
 	}
-	img, err := s.findImage(c)
+	img, err := s.findShared(c) // read only
 	if err != nil {
 		return err
 	}
