@@ -26,6 +26,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory (created if missing)")
 	fs.IntVar(&c.CacheSize, "cache-size", c.CacheSize, "image documents held in the hot-id cache")
+	fs.Var(byteSize{&c.ThumbCacheBytes}, "thumb-cache-size", "memory kept for hot thumbnails, e.g. 32MiB (0: none)")
 	fs.Var(byteSize{&c.API.MaxFileBytes}, "max-file-size", "largest accepted file, e.g. 50MiB")
 	fs.IntVar(&c.API.MaxFiles, "max-files", c.API.MaxFiles, "files per upload request")
 	fs.Int64Var(&c.MaxPixels, "max-pixels", c.MaxPixels, "largest accepted image in pixels (width × height)")

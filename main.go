@@ -142,6 +142,7 @@ type Config struct {
 	Addr              string
 	DataDir           string
 	CacheSize         int
+	ThumbCacheBytes   int64
 	MaxPixels         int64
 	MaxGIFFrames      int
 	DecodeConcurrency int
@@ -167,13 +168,14 @@ type Main struct {
 func NewMain() *Main {
 	return &Main{
 		Config: Config{
-			Addr:         ":8080",
-			DataDir:      "./imagerepo-data",
-			CacheSize:    cache.DefaultSize,
-			MaxPixels:    100_000_000,
-			MaxGIFFrames: 1000,
-			LogFormat:    "text",
-			API:          api.DefaultConfig(),
+			Addr:            ":8080",
+			DataDir:         "./imagerepo-data",
+			CacheSize:       cache.DefaultSize,
+			ThumbCacheBytes: cache.DefaultBlobBytes,
+			MaxPixels:       100_000_000,
+			MaxGIFFrames:    1000,
+			LogFormat:       "text",
+			API:             api.DefaultConfig(),
 		},
 		Logger: slog.Default(),
 	}
@@ -220,6 +222,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Similar:  stored,
 		Hooks:    hooks,
 		Backup:   backups{db},
+		Thumbs:   cache.NewBlobs(m.Config.ThumbCacheBytes),
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	m.stop = stop
@@ -237,7 +240,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.jobs.Add(1)
 	go func() {
 		defer m.jobs.Done()
-		if err := migrateMedia(jobs, images, decoder, m.Logger); err != nil && jobs.Err() == nil {
+		if err := migrateMedia(jobs, images, db, decoder, m.Logger); err != nil && jobs.Err() == nil {
 			m.Logger.Warn("media migration failed", "err", err)
 		}
 	}()

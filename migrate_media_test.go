@@ -115,4 +115,18 @@ func TestMain_MediaMigration(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// The pass is recorded, so that the next start reads no document.
+	for {
+		pending, _, err := m.db.MediaPending()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the finished migration was not recorded")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -18,7 +18,7 @@ import (
 // (through the cache) and no store transaction is open while bytes travel;
 // http.ServeContent answers Range and If-None-Match from the ETag.
 func (s *Server) handleFile(c echo.Context) error {
-	img, err := s.findImage(c)
+	img, err := s.findShared(c) // read only
 	if err != nil {
 		return err
 	}
@@ -26,22 +26,31 @@ func (s *Server) handleFile(c echo.Context) error {
 }
 
 // serveOriginal sends img's stored bytes to a viewer who may see its
-// location, and a copy without location metadata to anyone else: that copy
-// is made in a temporary file (the stored original stays untouched) and has
-// an ETag of its own.
+// location, and a copy without location metadata to anyone else, with an
+// ETag of its own. That copy is the one stored beside the original at
+// upload (gallery.ThumbNoLocation); an image stored before those were made
+// has it made in a temporary file per request (the stored original stays
+// untouched). The file goes out with sendfile (see jsonErrors.ReadFrom).
 func (s *Server) serveOriginal(c echo.Context, img *gallery.Image, cacheControl string) error {
 	ctx := c.Request().Context()
-	blob, err := s.images.OpenBlob(ctx, img.SHA256)
+	sha, etag, strip := img.SHA256, `"`+img.SHA256+`"`, false
+	if !gallery.CanSeeLocation(viewer(c), img) {
+		etag = `"` + img.SHA256 + `-noloc"`
+		if v := img.Thumb(gallery.ThumbNoLocation); v != nil {
+			sha = v.SHA256
+		} else {
+			strip = true
+		}
+	}
+	blob, err := s.images.OpenBlob(ctx, sha)
 	if err != nil {
 		return err
 	}
 	defer blob.Close()
 	s.extendDeadlines(c, 0, s.cfg.TransferTimeout)
 
-	etag := `"` + img.SHA256 + `"`
 	var body io.ReadSeeker = blob
-	if !gallery.CanSeeLocation(viewer(c), img) {
-		etag = `"` + img.SHA256 + `-noloc"`
+	if strip {
 		body = nil // not modified: the copy is not made
 		if !notModified(c.Request(), etag) {
 			f, err := s.stripped(blob)
@@ -60,7 +69,7 @@ func (s *Server) serveOriginal(c echo.Context, img *gallery.Image, cacheControl 
 	h.Set("Content-Type", img.ContentType)
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", cacheControl)
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h["Content-Security-Policy"] = hdrSandbox
 	disposition := "inline"
 	if c.QueryParam("download") != "" {
 		disposition = "attachment"

@@ -38,6 +38,7 @@ type testServer struct {
 	srv    *api.Server // its Handler serves requests without a connection
 	db     *store.DB
 	cache  *cache.ImageService
+	thumbs *cache.Blobs      // 1 MiB: thumbnails up to 128 KiB are served from memory
 	tokens map[string]string // bearer secrets of the accounts admin, alice and bob
 }
 
@@ -75,6 +76,7 @@ func newTestServerLogged(t testing.TB, dir string, tweak func(*api.Config), logg
 		t.Fatal(err)
 	}
 	c := cache.New(search.NewImageService(stored, idx), 100)
+	thumbs := cache.NewBlobs(1 << 20)
 	svc := api.Services{
 		Images:   c,
 		Users:    search.NewUserService(store.NewUserService(db), idx),
@@ -84,6 +86,7 @@ func newTestServerLogged(t testing.TB, dir string, tweak func(*api.Config), logg
 		Similar:  stored,
 		Hooks:    hooks,
 		Backup:   backups{db},
+		Thumbs:   thumbs,
 	}
 	dec := imaging.New(imaging.Limits{MaxPixels: 4_000_000})
 	ui := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>imagerepo</title>")}}
@@ -91,7 +94,7 @@ func newTestServerLogged(t testing.TB, dir string, tweak func(*api.Config), logg
 	if err := srv.Listen("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{URL: "http://" + srv.Addr().String(), dir: dir, cfg: cfg, srv: srv, db: db, cache: c, tokens: map[string]string{}}
+	ts := &testServer{URL: "http://" + srv.Addr().String(), dir: dir, cfg: cfg, srv: srv, db: db, cache: c, thumbs: thumbs, tokens: map[string]string{}}
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
 			t.Error(err)

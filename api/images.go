@@ -166,6 +166,9 @@ func (s *Server) authorizeChange(c echo.Context, id string) error {
 }
 
 func (s *Server) handleGetImage(c echo.Context) error {
+	if ef, ok := s.images.(gallery.EncodedFinder); ok {
+		return s.getEncoded(c, ef)
+	}
 	img, err := s.findImage(c)
 	if err != nil {
 		return err

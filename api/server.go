@@ -18,8 +18,15 @@
 // Thumbnails are sent as immutable for a year (their bytes never change): a
 // browser, or for a public image a shared cache, that fetched one keeps it
 // after the image is made private or deleted. An original sent to anyone
-// but its owner or an admin is first copied without its location metadata
-// into a temporary file under Config.UploadDir, once per request.
+// but its owner or an admin is the copy without location metadata stored
+// beside it at upload; for images stored before such copies were made it is
+// made into a temporary file under Config.UploadDir, once per request.
+//
+// GET /api/images/{id} sends, on a hot-id cache hit, the encoding the cache
+// keeps beside the document (Services.Images implementing
+// gallery.EncodedFinder); hot thumbnails come from Services.Thumbs. Files
+// go out with sendfile only while the writer under Echo's Response has
+// ReadFrom: middleware that wraps the writer should keep it.
 package api
 
 import (
@@ -80,6 +87,7 @@ type Services struct {
 	Similar  gallery.SimilarService // nil: /similar is 404 and uploads are not compared
 	Hooks    Hooks                  // metrics and health; see Hooks
 	Backup   Backuper               // nil: /api/backup is 404
+	Thumbs   ThumbCache             // nil: thumbnails are read from disk every time
 }
 
 // DefaultConfig returns the defaults every flag starts from.
@@ -111,6 +119,7 @@ type Server struct {
 	search   gallery.SearchService
 	similar  gallery.SimilarService
 	backup   Backuper
+	thumbs   ThumbCache
 	decoder  Decoder
 	logger   *slog.Logger
 	hooks    Hooks
@@ -131,7 +140,7 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 		logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, images: svc.Images, users: svc.Users, sessions: svc.Sessions, tokens: svc.Tokens,
-		search: svc.Search, similar: svc.Similar, backup: svc.Backup, decoder: decoder, logger: logger, hooks: svc.Hooks}
+		search: svc.Search, similar: svc.Similar, backup: svc.Backup, thumbs: svc.Thumbs, decoder: decoder, logger: logger, hooks: svc.Hooks}
 	s.throttles[0] = newThrottle(cfg.SignInFailures, cfg.SignInWindow)
 	s.throttles[1] = newThrottle(4*cfg.SignInFailures, cfg.SignInWindow)
 	e := echo.New()
@@ -301,9 +310,9 @@ func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
+		h["X-Content-Type-Options"] = hdrNosniff
+		h["Referrer-Policy"] = hdrSameOrig
+		h["X-Frame-Options"] = hdrDeny
 		return next(c)
 	}
 }

@@ -169,44 +169,66 @@ func (p *pausing) FindImageByID(ctx context.Context, id string) (*gallery.Image,
 }
 
 func TestImageService_FindImageByID_NoStaleFill(t *testing.T) {
-	for _, write := range []string{"delete", "update"} {
-		t.Run(write, func(t *testing.T) {
-			p := &pausing{ImageService: openStore(t)}
-			c := cache.New(p, 10)
-			img := create(t, c, 1)
-			ctx := context.Background()
-
-			p.read, p.release = make(chan struct{}), make(chan struct{})
-			done := make(chan error)
-			go func() {
-				_, err := c.FindImageByID(ctx, img.ID) // reads the old document, then waits
-				done <- err
-			}()
-			<-p.read
-			p.read = nil // the write below does not pause
-			title := "new"
-			var err error
-			if write == "delete" {
-				err = c.DeleteImage(ctx, img.ID)
-			} else {
-				_, err = c.UpdateImage(ctx, img.ID, gallery.ImageUpdate{Title: &title})
-			}
+	// find is the look-up that misses: plain, or with the encoding kept
+	// beside the document; it returns the title it saw.
+	finds := map[string]func(c *cache.ImageService, id string) (string, error){
+		"plain": func(c *cache.ImageService, id string) (string, error) {
+			img, err := c.FindImageByID(context.Background(), id)
 			if err != nil {
-				t.Fatal(err)
+				return "", err
 			}
-			close(p.release) // the miss now tries to fill with what it read
-			if err := <-done; err != nil {
-				t.Fatal(err)
+			return img.Title, nil
+		},
+		"encoded": func(c *cache.ImageService, id string) (string, error) {
+			enc, err := c.FindImageEncoded(context.Background(), id, func(img *gallery.Image) ([]byte, error) {
+				return []byte(img.Title), nil
+			})
+			if err != nil {
+				return "", err
 			}
+			return string(enc.Body), nil
+		},
+	}
+	for name, find := range finds {
+		for _, write := range []string{"delete", "update"} {
+			t.Run(name+"/"+write, func(t *testing.T) {
+				p := &pausing{ImageService: openStore(t)}
+				c := cache.New(p, 10)
+				img := create(t, c, 1)
+				ctx := context.Background()
 
-			got, err := c.FindImageByID(ctx, img.ID)
-			if write == "delete" && gallery.ErrorCode(err) != gallery.ENOTFOUND {
-				t.Fatalf("deleted image came back from the cache: %+v, %v", got, err)
-			}
-			if write == "update" && (err != nil || got.Title != title) {
-				t.Fatalf("stale document came back from the cache: %+v, %v", got, err)
-			}
-		})
+				p.read, p.release = make(chan struct{}), make(chan struct{})
+				done := make(chan error)
+				go func() {
+					_, err := find(c, img.ID) // reads the old document, then waits
+					done <- err
+				}()
+				<-p.read
+				p.read = nil // the write below does not pause
+				title := "new"
+				var err error
+				if write == "delete" {
+					err = c.DeleteImage(ctx, img.ID)
+				} else {
+					_, err = c.UpdateImage(ctx, img.ID, gallery.ImageUpdate{Title: &title})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				close(p.release) // the miss now tries to fill with what it read
+				if err := <-done; err != nil {
+					t.Fatal(err)
+				}
+
+				got, err := find(c, img.ID)
+				if write == "delete" && gallery.ErrorCode(err) != gallery.ENOTFOUND {
+					t.Fatalf("deleted image came back from the cache: %q, %v", got, err)
+				}
+				if write == "update" && (err != nil || got != title) {
+					t.Fatalf("stale document came back from the cache: %q, %v", got, err)
+				}
+			})
+		}
 	}
 }
 

@@ -9,6 +9,11 @@ import (
 const (
 	ThumbSmall = "small" // fits a 320×320 box
 	ThumbLarge = "large" // fits a 1280×1280 box
+	// ThumbNoLocation is no thumbnail but the original without its location
+	// metadata, made at upload and stored like a thumbnail, so that it is
+	// sent to those who may not see the location without being made per
+	// request. It is never served under /thumb/.
+	ThumbNoLocation = "noloc"
 )
 
 // Camera is what an image's EXIF says about the camera that took it. A field
@@ -33,7 +38,7 @@ type Location struct {
 // Thumb is a stored thumbnail of an image: content-addressed bytes like the
 // original's.
 type Thumb struct {
-	Size        string `json:"size"` // ThumbSmall or ThumbLarge
+	Size        string `json:"size"` // ThumbSmall, ThumbLarge or ThumbNoLocation
 	SHA256      string `json:"sha256"`
 	ContentType string `json:"content_type"`
 	Width       int    `json:"width"`

@@ -220,7 +220,8 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 func checkThumbs(thumbs []gallery.ThumbData) error {
 	seen := map[string]bool{}
 	for _, th := range thumbs {
-		if th.Size != gallery.ThumbSmall && th.Size != gallery.ThumbLarge || seen[th.Size] {
+		known := th.Size == gallery.ThumbSmall || th.Size == gallery.ThumbLarge || th.Size == gallery.ThumbNoLocation
+		if !known || seen[th.Size] {
 			return fmt.Errorf("store: thumbnail size %q unknown or repeated", th.Size)
 		}
 		seen[th.Size] = true

@@ -144,6 +144,11 @@ func putImage(tx *bbolt.Tx, img *gallery.Image) error {
 			return err
 		}
 	}
+	if len(img.Thumbs) == 0 {
+		if err := bumpThumbless(tx); err != nil {
+			return err
+		}
+	}
 	return putTags(tx, img.ID, img.Tags)
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 
 	"go.etcd.io/bbolt"
@@ -110,4 +111,51 @@ func (s *ImageService) SetMedia(ctx context.Context, id string, p *gallery.Proce
 	}
 	s.db.hashes.refresh(s.db, id)
 	return img, nil
+}
+
+// MediaPending reports whether an image may lack its thumbnails, EXIF
+// fields and hash: whether a document without thumbnails was written since
+// the media migration last went through every image (SetMediaDone), so
+// that a start need not read 100,000 documents to find none. mark is what
+// to hand SetMediaDone after such a pass.
+func (db *DB) MediaPending() (pending bool, mark uint64, err error) {
+	leave, err := db.enter()
+	if err != nil {
+		return false, 0, err
+	}
+	defer leave()
+	err = db.bolt.View(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		mark = counter(meta.Get(thumblessKey))
+		done := meta.Get(mediaDoneKey)
+		pending = len(done) != 8 || counter(done) != mark
+		return nil
+	})
+	return pending, mark, err
+}
+
+// SetMediaDone records that every image had its media when mark came from
+// MediaPending: unless a document without thumbnails was written since,
+// MediaPending says false until one is.
+func (db *DB) SetMediaDone(ctx context.Context, mark uint64) error {
+	return db.update(ctx, "record the media migration", func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		if counter(meta.Get(thumblessKey)) != mark {
+			return nil // one came in meanwhile: the next start looks again
+		}
+		return meta.Put(mediaDoneKey, binary.BigEndian.AppendUint64(nil, mark))
+	})
+}
+
+// bumpThumbless counts one write of a document without thumbnails.
+func bumpThumbless(tx *bbolt.Tx) error {
+	meta := tx.Bucket(metaBucket)
+	return meta.Put(thumblessKey, binary.BigEndian.AppendUint64(nil, counter(meta.Get(thumblessKey))+1))
+}
+
+func counter(v []byte) uint64 {
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
 }

@@ -73,3 +73,56 @@ func TestImageService_SetMedia(t *testing.T) {
 		t.Errorf("SetMedia of a deleted image: %v", err)
 	}
 }
+
+// TestDB_MediaPending: pending until a pass records it, then not, until a
+// document without thumbnails is written; a pass that raced such a write
+// records nothing.
+func TestDB_MediaPending(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	pending := func() (bool, uint64) {
+		t.Helper()
+		p, mark, err := db.MediaPending()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, mark
+	}
+	p, mark := pending()
+	if !p {
+		t.Fatal("a data dir no pass went through is not pending")
+	}
+	if err := db.SetMediaDone(ctx, mark); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := pending(); p {
+		t.Fatal("pending after the pass was recorded")
+	}
+	if _, _, err := s.CreateImage(ctx, newImage("alice"), strings.NewReader("with thumbs"), thumbsOf("s", "l")...); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := pending(); p {
+		t.Fatal("an image with thumbnails made the migration pending")
+	}
+
+	_, old := pending()
+	if _, _, err := s.CreateImage(ctx, newImage("alice"), strings.NewReader("bare")); err != nil {
+		t.Fatal(err)
+	}
+	p, mark = pending()
+	if !p || mark == old {
+		t.Fatalf("an image without thumbnails: pending %v, mark %d (was %d)", p, mark, old)
+	}
+	if err := db.SetMediaDone(ctx, old); err != nil { // a pass that began before the write
+		t.Fatal(err)
+	}
+	if p, _ := pending(); !p {
+		t.Fatal("a pass that raced a bare write cleared pending")
+	}
+	if err := db.SetMediaDone(ctx, mark); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := pending(); p {
+		t.Fatal("still pending after a full pass")
+	}
+}

@@ -47,6 +47,11 @@ var (
 	writeSeqKey = []byte("write_seq")
 	// adoptedKey is set once the ownerless images went to the first admin.
 	adoptedKey = []byte("owners_adopted")
+	// thumblessKey counts the writes of documents without thumbnails, and
+	// mediaDoneKey holds its value when the media migration last went
+	// through every image; see DB.MediaPending.
+	thumblessKey = []byte("thumbless_writes")
+	mediaDoneKey = []byte("media_done_at")
 )
 
 // migrations[v] upgrades stored data from version v to v+1 inside one write
