@@ -87,7 +87,8 @@ func TestMain_MediaMigration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(img.Thumbs) == 2 && img.Hash != 0 {
+		// small, large and the copy without location
+		if len(img.Thumbs) == 3 && img.Hash != 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -97,6 +98,9 @@ func TestMain_MediaMigration(t *testing.T) {
 	}
 	if small := img.Thumb(gallery.ThumbSmall); small == nil || small.Width != 320 || small.Height != 240 {
 		t.Errorf("small thumb = %+v", small)
+	}
+	if noloc := img.Thumb(gallery.ThumbNoLocation); noloc == nil || noloc.ContentType != "image/jpeg" {
+		t.Errorf("copy without location = %+v", noloc)
 	}
 
 	code, body := get(t, http.DefaultClient, m.URL()+"/api/images/"+old.ID+"/thumb/small")

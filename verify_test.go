@@ -171,7 +171,8 @@ func TestVerify_DamageAndRepair(t *testing.T) {
 				t.Fatalf("verify before the damage: %d\n%s%s", code, out, errOut)
 			}
 			img := docOf(t, dir, ids[1])
-			if len(img.Thumbs) != 2 {
+			// small, large and the copy without location
+			if len(img.Thumbs) != 3 {
 				t.Fatalf("image has %d thumbnails", len(img.Thumbs))
 			}
 			tt.damage(t, dir, img)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -180,14 +179,8 @@ func (s *Server) storeUpload(c echo.Context, tmpl gallery.Image, title string, s
 		return nil, false, err
 	}
 	thumbs := []gallery.ThumbData{p.Small, p.Large}
-	if v, err := s.noLocationCopy(sp.file, p.Info); err == nil {
-		thumbs = append(thumbs, v)
-	} else if ctx.Err() == nil {
-		// Served all the same: the copy is then made per request.
-		s.logger.Warn("upload: no copy without location", "filename", sp.filename, "err", err)
-	}
-	if _, err := sp.file.Seek(0, io.SeekStart); err != nil {
-		return nil, false, err
+	if len(p.NoLocation.Data) > 0 {
+		thumbs = append(thumbs, p.NoLocation)
 	}
 	return s.images.CreateImage(ctx, img, sp.file, thumbs...)
 }
@@ -219,18 +212,6 @@ func (s *Server) checkUpload(ctx context.Context, tmpl gallery.Image, title stri
 	img.ContentType, img.Width, img.Height = p.Info.ContentType, p.Info.Width, p.Info.Height
 	img.Camera, img.TakenAt, img.Location, img.Hash = p.Camera, p.TakenAt, p.Location, p.Hash
 	return &img, p, nil
-}
-
-// noLocationCopy makes the copy of an upload that is sent to those who may
-// not see its location, to be stored beside it once rather than made for
-// every such request.
-func (s *Server) noLocationCopy(f io.ReadSeeker, info gallery.ImageInfo) (gallery.ThumbData, error) {
-	var buf bytes.Buffer
-	if err := s.decoder.StripLocation(f, &buf); err != nil {
-		return gallery.ThumbData{}, err
-	}
-	return gallery.ThumbData{Size: gallery.ThumbNoLocation, ContentType: info.ContentType,
-		Width: info.Width, Height: info.Height, Data: buf.Bytes()}, nil
 }
 
 // readUploadForm streams the multipart body: file parts go to temp files

@@ -60,21 +60,26 @@ func (img *Image) Thumb(size string) *Thumb {
 // ThumbData is an encoded thumbnail handed to CreateImage to store beside
 // the original.
 type ThumbData struct {
-	Size          string // ThumbSmall or ThumbLarge
+	Size          string // ThumbSmall, ThumbLarge or ThumbNoLocation
 	ContentType   string
 	Width, Height int
 	Data          []byte
 }
 
 // Processed is what the image pipeline makes of an upload: what the image
-// is, both thumbnails, its camera data and its perceptual hash.
+// is, both thumbnails, the copy without location, its camera data and its
+// perceptual hash.
 type Processed struct {
 	Info         ImageInfo
 	Small, Large ThumbData
-	Camera       *Camera    // nil without camera EXIF
-	TakenAt      *time.Time // nil when unknown
-	Location     *Location  // nil without GPS
-	Hash         uint64     // 64-bit perceptual hash (dHash)
+	// NoLocation is the original without its location metadata
+	// (ThumbNoLocation), stored beside it; empty when it could not be made,
+	// and then made per request.
+	NoLocation ThumbData
+	Camera     *Camera    // nil without camera EXIF
+	TakenAt    *time.Time // nil when unknown
+	Location   *Location  // nil without GPS
+	Hash       uint64     // 64-bit perceptual hash (dHash)
 }
 
 // cloneMedia deep-copies the EXIF and thumbnail fields of c, a shallow copy.

@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"bytes"
 	"context"
 	"io"
 
@@ -9,7 +10,8 @@ import (
 
 // ProcessUpload is Process in the domain's terms: the result as the rest of
 // the product speaks it (gallery.Processed), for the HTTP layer, which
-// cannot import this package.
+// cannot import this package, with the copy of the original without its
+// location (StripLocation) that is stored beside it.
 func (d *Decoder) ProcessUpload(ctx context.Context, r io.ReadSeeker) (*gallery.Processed, error) {
 	res, err := d.Process(ctx, r)
 	if err != nil {
@@ -20,6 +22,13 @@ func (d *Decoder) ProcessUpload(ctx context.Context, r io.ReadSeeker) (*gallery.
 		Small: thumbData(gallery.ThumbSmall, res.Small),
 		Large: thumbData(gallery.ThumbLarge, res.Large),
 		Hash:  res.Hash,
+	}
+	// The copy without location, for those who may not see it. Where it
+	// cannot be made it is left out, and made per request.
+	var noloc bytes.Buffer
+	if _, err := r.Seek(0, io.SeekStart); err == nil && StripLocation(r, &noloc) == nil {
+		p.NoLocation = gallery.ThumbData{Size: gallery.ThumbNoLocation, ContentType: res.Info.ContentType,
+			Width: res.Info.Width, Height: res.Info.Height, Data: noloc.Bytes()}
 	}
 	if x := res.EXIF; x != nil {
 		cam := gallery.Camera{Make: x.Make, Model: x.Model, Lens: x.Lens, ExposureTime: x.ExposureTime,

@@ -98,6 +98,9 @@ func (s *ImageService) CreateImages(ctx context.Context, batch []NewImage) ([]*g
 			if err := putImage(tx, img); err != nil {
 				return err
 			}
+			if err := addImageStats(tx, 1, img.Bytes); err != nil {
+				return err
+			}
 			created++
 		}
 		return bumpWriteSeq(tx, uint64(created))

@@ -24,7 +24,7 @@ func (s *ImageService) SetMedia(ctx context.Context, id string, p *gallery.Proce
 		return nil, errors.New("store: SetMedia without media")
 	}
 	var thumbs []gallery.ThumbData
-	for _, th := range []gallery.ThumbData{p.Small, p.Large} {
+	for _, th := range []gallery.ThumbData{p.Small, p.Large, p.NoLocation} {
 		if len(th.Data) > 0 {
 			thumbs = append(thumbs, th)
 		}
