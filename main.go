@@ -117,20 +117,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "imagerepo:", err)
 		return 2
 	}
-	m.Logger = newLogger(stderr, m.Config.LogLevel, m.Config.LogFormat)
+	logs := newLogBuffer(stderr)
+	defer logs.Close()
+	m.Logger = newLogger(logs, m.Config.LogLevel, m.Config.LogFormat)
 	if m.showVersion {
 		fmt.Fprintln(stdout, versionLine())
 		return 0
 	}
 	if err := m.Run(ctx); err != nil {
-		fmt.Fprintln(stderr, "imagerepo:", err)
 		m.Close()
+		logs.Flush()
+		fmt.Fprintln(stderr, "imagerepo:", err)
 		return 1
 	}
 	m.Logger.Info("imagerepo is running", "url", m.URL(), "data", m.Config.DataDir, "version", version)
 	<-ctx.Done()
 	m.Logger.Info("shutting down")
 	if err := m.Close(); err != nil {
+		logs.Flush()
 		fmt.Fprintln(stderr, "imagerepo:", err)
 		return 1
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 
 	"imagerepo/api"
@@ -34,12 +33,13 @@ func observe(db *store.DB, images *cache.ImageService, search gallery.SearchServ
 	}, reg.Search(search)
 }
 
-// newLogger is the serve command's structured log on w: key=value text
-// lines, or JSON objects.
-func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
+// newLogger is the serve command's structured log on buf: key=value text
+// lines, or JSON objects; warnings and errors are written out at once.
+func newLogger(buf *logBuffer, level slog.Level, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(buf, opts)
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(buf, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(flushingHandler{h, buf})
 }
