@@ -230,6 +230,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	m.stop = stop
+	// Pages of the bbolt file read for requests count in the RSS until they
+	// are given back; they stay in the page cache either way.
+	m.every(jobs, 30*time.Second, "trim the store's memory map", func(context.Context) error {
+		return db.TrimMapped()
+	})
 	m.every(jobs, time.Hour, "delete expired sessions", func(ctx context.Context) error {
 		_, err := sessions.DeleteExpired(ctx)
 		return err

@@ -73,6 +73,10 @@ func (h *hashIndex) ensure(db *DB) error {
 		return err
 	}
 	h.entries, h.pos, h.loaded = entries, pos, true
+	// The scan read every document: give those pages of the map back.
+	if err := db.TrimMapped(); err != nil {
+		db.log.Warn("store: trim the memory map", "err", err)
+	}
 	return nil
 }
 
