@@ -7,6 +7,7 @@
 # imagerepo's upload pipeline. It is not part of the tests.
 #
 #   scripts/perf.sh [--images 100000] [--data DIR] [--rounds 2] [--duration 10s] [--connections 32]
+#                   [--nginx-access-log] [--app-flags '--log-level warn']
 #
 # Needs: go, curl, python3, wrk, nginx (nginx-light), vipsthumbnail
 # (libvips-tools); with --install it apt-get installs the last three.
@@ -21,6 +22,8 @@ while [ $# -gt 0 ]; do
 	--duration) DURATION=$2; shift ;;
 	--connections) CONNS=$2; shift ;;
 	--install) INSTALL=1 ;;
+	--nginx-access-log) NGINX_ACCESS_LOG=1 ;;
+	--app-flags) APP_FLAGS=$2; shift ;;
 	*) echo "perf.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -67,7 +70,8 @@ TOKEN=$(cat "$DATA/perf.token")
 start_app() {
 	local t0 t1
 	t0=$(date +%s%N)
-	"$WORK/imagerepo" serve --addr 127.0.0.1:$PORT_APP --data "$DATA" >>"$WORK/imagerepo.log" 2>&1 &
+	# shellcheck disable=SC2086 # APP_FLAGS is a list of flags
+	"$WORK/imagerepo" serve --addr 127.0.0.1:$PORT_APP --data "$DATA" ${APP_FLAGS:-} >>"$WORK/imagerepo.log" 2>&1 &
 	APP=$!
 	until curl -sf -o /dev/null http://127.0.0.1:$PORT_APP/healthz; do sleep 0.005; done
 	t1=$(date +%s%N)
@@ -93,13 +97,18 @@ curl -sf -o "$WORK/www/thumb.jpg" http://127.0.0.1:$PORT_APP/api/images/$ID/thum
 curl -sf -o "$WORK/www/photo.jpg" http://127.0.0.1:$PORT_APP/api/images/$ID/file
 log "fixture $ID: json $(stat -c %s "$WORK/www/doc.json") B, thumb $(stat -c %s "$WORK/www/thumb.jpg") B, original $(stat -c %s "$WORK/www/photo.jpg") B"
 
+# nginx logs no requests unless --nginx-access-log (then one line per
+# request to a file, as Debian's default configuration does), while
+# imagerepo logs one line per request unless --app-flags '--log-level warn'.
+ACCESS_LOG="access_log off;"
+[ -n "${NGINX_ACCESS_LOG:-}" ] && ACCESS_LOG="access_log $WORK/nginx-access.log;"
 cat >"$WORK/nginx.conf" <<EOF
 worker_processes 2;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx.err;
 events { worker_connections 1024; }
 http {
-	access_log off;
+	$ACCESS_LOG
 	sendfile on;
 	tcp_nopush on;
 	keepalive_requests 1000000;
