@@ -53,11 +53,18 @@
 //     such files are unprocessable here though browsers may show them.
 //   - Colour profiles are not applied: the thumbnails of a wide-gamut (Display
 //     P3, Adobe RGB) photo are its numbers read as sRGB, a little dull.
-//   - EXIF is read by a small parser of its own: IFD0, the Exif IFD and the
-//     GPS IFD, each once, at most 1024 entries, text cut at 128 bytes. TakenAt
-//     is the camera's wall clock read as UTC when the EXIF gives no offset.
-//     A HEIC's or AVIF's Exif item is found only when stored as one extent
-//     after the meta box.
+//   - EXIF is found in its container here (a JPEG's APP1, a PNG's eXIf, a
+//     WebP's EXIF chunk, a HEIC's or AVIF's Exif item, each bounded) and read
+//     by github.com/bep/imagemeta, Hugo's reader: IFD0 and the Exif and GPS
+//     IFDs, each pointer followed once, at most 2000 tags, values over 4 KiB
+//     skipped, text cut at 128 bytes. Tags an IFD holds after a pointer seen
+//     before are lost (the reader then walks that IFD out of step; only a
+//     crafted file does this). TakenAt is to the second (imagemeta turns
+//     SubSecTimeOriginal into a number, losing its leading zeros), the
+//     camera's wall clock read as UTC when the EXIF gives no offset. A HEIC's
+//     or AVIF's Exif item is found only when stored as one extent after the
+//     meta box. The thumbnails' orientation is read by a small bounded reader
+//     of one tag (Orientation), the fast path before decoding.
 //   - StripLocation keeps a HEIC's or AVIF's XMP item (rarely written by
 //     cameras, but it may hold a position) and cannot remove location kept
 //     in a maker note.

@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/binary"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"imagerepo/gallery"
 	"imagerepo/imaging"
@@ -150,6 +154,37 @@ func FuzzProcess(f *testing.F) {
 		var out bytes.Buffer
 		if err := imaging.StripLocation(bytes.NewReader(data), &out); err != nil && gallery.ErrorCode(err) == gallery.EINTERNAL {
 			t.Fatalf("StripLocation: %v", err)
+		}
+	})
+}
+
+// FuzzReadExif checks that no input crashes the EXIF reader or makes it
+// fail on a reader that cannot fail, and that what it returns is fit to
+// store and show: orientation 0 to 8, a position on the globe, short
+// printable UTF-8 text.
+func FuzzReadExif(f *testing.F) {
+	for _, s := range processSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		x, err := imaging.ReadExif(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("ReadExif: %v", err)
+		}
+		if x == nil {
+			return
+		}
+		if x.Orientation < 0 || x.Orientation > 8 || x.ISO < 0 {
+			t.Fatalf("orientation %d, ISO %d", x.Orientation, x.ISO)
+		}
+		if (x.Latitude == nil) != (x.Longitude == nil) ||
+			x.Latitude != nil && (math.Abs(*x.Latitude) > 90 || math.Abs(*x.Longitude) > 180) {
+			t.Fatalf("position %v %v", x.Latitude, x.Longitude)
+		}
+		for _, s := range []string{x.Make, x.Model, x.Lens, x.ExposureTime} {
+			if len(s) > 128 || !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+				t.Fatalf("text %q", s)
+			}
 		}
 	})
 }
