@@ -36,10 +36,6 @@ func observe(db *store.DB, images *cache.ImageService, search gallery.SearchServ
 // newLogger is the serve command's structured log on buf: key=value text
 // lines, or JSON objects; warnings and errors are written out at once.
 func newLogger(buf *logBuffer, level slog.Level, format string) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(buf, opts)
-	if format == "json" {
-		h = slog.NewJSONHandler(buf, opts)
-	}
+	h := newLineHandler(buf, &slog.HandlerOptions{Level: level}, format == "json")
 	return slog.New(flushingHandler{h, buf})
 }

@@ -140,8 +140,10 @@ func (s *Server) logRequest(r *http.Request, level slog.Level, route string, sta
 	if len(path) > maxLoggedPath {
 		path = path[:maxLoggedPath] + "…"
 	}
-	attrs := make([]slog.Attr, 0, 10)
-	attrs = append(attrs,
+	// The record goes straight to the handler: Logger.LogAttrs would also
+	// look up its caller, which no line shows, on every request.
+	rec := slog.NewRecord(time.Now(), level, "request", 0)
+	rec.AddAttrs(
 		slog.String("method", r.Method),
 		slog.String("route", route),
 		slog.String("path", path),
@@ -154,12 +156,12 @@ func (s *Server) logRequest(r *http.Request, level slog.Level, route string, sta
 		if len(id) > 64 {
 			id = id[:64]
 		}
-		attrs = append(attrs, slog.String("request_id", id))
+		rec.AddAttrs(slog.String("request_id", id))
 	}
 	if err != nil && status >= 500 {
-		attrs = append(attrs, slog.Any("err", err))
+		rec.AddAttrs(slog.Any("err", err))
 	}
-	s.logger.LogAttrs(r.Context(), level, "request", attrs...)
+	_ = s.logger.Handler().Handle(r.Context(), rec)
 }
 
 // handleHealth answers 200 when the store answers a read, else 503.
