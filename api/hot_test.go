@@ -1,14 +1,17 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"image/color"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"imagerepo/gallery"
 )
@@ -269,5 +272,56 @@ func TestFile_NoLocationCopyStored(t *testing.T) {
 	}
 	if err := ts.db.Verify(t.Context()); err != nil {
 		t.Errorf("verify after delete: %v", err)
+	}
+}
+
+// TestThumbs_CorkedKeepAlive sends thumbnails (past net/http's buffer, so
+// written corked) and small JSON answers in turn on one keep-alive
+// connection, pipelined: every answer arrives whole and in order. A cork
+// left on would hold each small answer back for the kernel's 200 ms, so the
+// forty answers are also wanted within a time no working server comes near
+// (the check is for a stall, not for speed).
+func TestThumbs_CorkedKeepAlive(t *testing.T) {
+	ts := newTestServer(t, nil).withAccounts(t)
+	img := ts.upload(t, "alice", part{"file", "a.png", encodePhoto(t, photo(400, 300, 1), 0)},
+		part{"visibility", "", []byte("public")}).Images[0]
+	_, stored := ts.thumbOf(t, img.ID, gallery.ThumbSmall)
+	if len(stored) <= 2<<10 {
+		t.Fatalf("thumbnail of %d bytes: too small to be corked", len(stored))
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	start := time.Now()
+	for i := range 40 {
+		path := img.URLs.ThumbSmall
+		if i%2 == 1 {
+			path = "/api/images/" + img.ID
+		}
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		if err := req.Write(conn); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("answer %d: status %d, %v", i, resp.StatusCode, err)
+		}
+		if i%2 == 0 && !bytes.Equal(body, stored) {
+			t.Fatalf("answer %d: %d bytes, want the %d stored", i, len(body), len(stored))
+		}
+		if i%2 == 1 && !strings.Contains(string(body), img.ID) {
+			t.Fatalf("answer %d: %s", i, body)
+		}
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("40 answers took %v: a cork was left on", d)
 	}
 }

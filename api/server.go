@@ -10,9 +10,10 @@
 // # Caveats
 //
 // Timeouts are per request: the server allows Config.HeaderTimeout for
-// headers, then each route sets its own read and write deadlines, so that a
-// large upload or download can finish while a stalled JSON request cannot
-// hold a connection. Once a request's body is read (or given up on), its
+// headers and RequestTimeout to read and to answer a request (net/http sets
+// both deadlines as each request starts), and the routes that move files
+// extend their own, so that a large upload or download can finish while a
+// stalled JSON request cannot hold a connection. Once a request's body is read (or given up on), its
 // answer gets RequestTimeout of its own to be written.
 //
 // Thumbnails are sent as immutable for a year (their bytes never change): a
@@ -154,7 +155,7 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 		}
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
-	e.Use(s.observe, s.recoverPanic, securityHeaders, s.deadlines, s.authenticate)
+	e.Use(s.observe, s.recoverPanic, securityHeaders, s.authenticate)
 
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/metrics", s.handleMetrics)
@@ -204,7 +205,12 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 			}
 			protected.ServeHTTP(w, r)
 		}),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, c)
+		},
 		ReadHeaderTimeout: cfg.HeaderTimeout,
+		ReadTimeout:       cfg.RequestTimeout,
+		WriteTimeout:      cfg.RequestTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -267,15 +273,6 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	return s.server.Shutdown(ctx)
-}
-
-// deadlines gives every request the ordinary read and write deadlines;
-// the upload and file routes extend theirs.
-func (s *Server) deadlines(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		s.extendDeadlines(c, s.cfg.RequestTimeout, s.cfg.RequestTimeout)
-		return next(c)
-	}
 }
 
 func (s *Server) extendDeadlines(c echo.Context, read, write time.Duration) {
