@@ -65,10 +65,16 @@ func TestBrowser_PhonePhoto(t *testing.T) {
 				s && !s.hidden && s.querySelectorAll('[data-testid=similar-link]').length === 1; })()`,
 		`document.querySelector('main').innerText.slice(0, 600)`)
 	meta := browserEval[string](t, ctx, `document.querySelector('#image-meta').innerText`)
-	for _, want := range []string{"570 × 920 px", "samsung SM-N920T", "Taken", "2018", "ISO 200"} {
+	// The owner sees where it was taken; every detail is shown whole.
+	for _, want := range []string{"570 × 920 px", "samsung SM-N920T", "Taken", "2018", "ISO\u00a0200 · 4.3\u00a0mm",
+		"Location", "26.58667°\u00a0N, 80.05361°\u00a0W"} {
 		if !strings.Contains(meta, want) {
 			t.Errorf("details %q do not mention %q", meta, want)
 		}
+	}
+	if cut := browserEval[[]string](t, ctx, `[...document.querySelectorAll('#image-meta dd')]
+		.filter((d) => d.scrollWidth > d.clientWidth).map((d) => d.textContent)`); len(cut) > 0 {
+		t.Errorf("details cut off: %q", cut)
 	}
 	if w, h := browserEval[int](t, ctx, `document.querySelector('#image-full').naturalWidth`),
 		browserEval[int](t, ctx, `document.querySelector('#image-full').naturalHeight`); w >= h {

@@ -107,6 +107,7 @@ function showImage(main, initial, signal) {
       ['Camera', camera(doc.camera)],
       ['Lens', doc.camera && doc.camera.lens],
       ['Exposure', exposure(doc.camera)],
+      ['Location', position(doc.location)], // the owner's and admins' only: the API leaves it out for others
     ];
     meta.replaceChildren(...rows.filter(([, v]) => v).map(([k, v]) => h('div', { class: 'meta-row' },
       h('dt', { text: k }), h('dd', { text: v, title: k === 'File name' ? v : null }))));
@@ -306,9 +307,17 @@ function camera(c) {
   return model.toLowerCase().startsWith(make.toLowerCase()) ? model : `${make} ${model}`.trim();
 }
 
+// position reads "59.91000° N, 10.75000° E" from an image's location.
+function position(l) {
+  if (!l || typeof l.latitude !== 'number' || typeof l.longitude !== 'number') return '';
+  const part = (v, pos, neg) => `${Math.abs(v).toFixed(5)}°\u00a0${v < 0 ? neg : pos}`; // kept on one line
+  return `${part(l.latitude, 'N', 'S')}, ${part(l.longitude, 'E', 'W')}`;
+}
+
 // exposure reads "1/250 s · f/2.8 · ISO 200 · 50 mm" from what the EXIF has.
 function exposure(c) {
   if (!c) return '';
-  return [c.exposure_time && `${c.exposure_time} s`, c.f_number && `f/${c.f_number}`,
-    c.iso && `ISO ${c.iso}`, c.focal_length && `${c.focal_length} mm`].filter(Boolean).join(' · ');
+  // No-break spaces keep each figure with its unit when the line wraps.
+  return [c.exposure_time && `${c.exposure_time}\u00a0s`, c.f_number && `f/${c.f_number}`,
+    c.iso && `ISO\u00a0${c.iso}`, c.focal_length && `${c.focal_length}\u00a0mm`].filter(Boolean).join(' · ');
 }
