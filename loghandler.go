@@ -38,15 +38,22 @@ var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b 
 
 func (h lineHandler) Handle(ctx context.Context, r slog.Record) error {
 	bp := linePool.Get().(*[]byte)
-	defer linePool.Put(bp)
 	b, ok := h.appendRecord((*bp)[:0], r)
-	*bp = b[:0]
+	var err error
+	if ok {
+		_, err = h.w.Write(b)
+	}
+	if cap(b) <= maxPooledLine { // a rare long line does not stay in the pool
+		*bp = b[:0]
+		linePool.Put(bp)
+	}
 	if !ok {
 		return h.std.Handle(ctx, r)
 	}
-	_, err := h.w.Write(b)
 	return err
 }
+
+const maxPooledLine = 16 << 10
 
 // appendRecord appends r's line to b; false when r is not one it writes
 // exactly as the standard handler does.
