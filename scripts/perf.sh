@@ -2,9 +2,10 @@
 # perf.sh reproduces the HTTP measurements of docs/performance.md: imagerepo
 # against nginx serving the same bytes from disk and a minimal net/http
 # handler (scripts/refserver) writing them from memory, all driven by wrk
-# with the same connections, in pairs A B A B; then start-up time and RSS of
-# imagerepo on a repository of --images documents, and vipsthumbnail beside
-# imagerepo's upload pipeline. It is not part of the tests.
+# with the same connections, in turns A B A B (imagerepo, nginx, net/http
+# each time); then start-up time and RSS of imagerepo on a repository of
+# --images documents, and vipsthumbnail beside imagerepo's upload pipeline.
+# It is not part of the tests.
 #
 #   scripts/perf.sh [--images 100000] [--data DIR] [--rounds 2] [--duration 10s] [--connections 32]
 #                   [--nginx-access-log] [--app-flags '--log-level warn']
@@ -156,8 +157,8 @@ for r in $(seq "$ROUNDS"); do
 		for turn in A B; do
 			bench "$1.imagerepo" "$2" | tee -a "$RESULTS" >&2
 			bench "$1.nginx" "http://127.0.0.1:$PORT_NGINX/$3" | tee -a "$RESULTS" >&2
+			bench "$1.nethttp" "http://127.0.0.1:$PORT_REF/$3" | tee -a "$RESULTS" >&2
 		done
-		bench "$1.nethttp" "http://127.0.0.1:$PORT_REF/$3" | tee -a "$RESULTS" >&2
 	done
 	log "round $r done; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
@@ -227,7 +228,10 @@ for case in ("json", "thumb", "orig"):
     a, n, g = runs[case + ".imagerepo"], runs[case + ".nginx"], runs[case + ".nethttp"]
     ratios = [x[0] / y[0] for x, y in zip(a, n)]
     p99 = [x[1] / y[1] for x, y in zip(a, n)]
+    to_ref = [x[0] / y[0] for x, y in zip(a, g)]
+    ref = [x[0] / y[0] for x, y in zip(g, n)]
     print(f"{case}: imagerepo/nginx req/s median {statistics.median(ratios):.2f}x (runs {' '.join('%.2f' % r for r in ratios)}), "
-          f"p99 ratio median {statistics.median(p99):.2f}x; net/http from memory/nginx "
-          f"{statistics.median(x[0] for x in g) / statistics.median(y[0] for y in n):.2f}x")
+          f"p99 ratio median {statistics.median(p99):.2f}x; net/http from memory/nginx median "
+          f"{statistics.median(ref):.2f}x (runs {' '.join('%.2f' % r for r in ref)}); "
+          f"imagerepo/net/http median {statistics.median(to_ref):.2f}x (runs {' '.join('%.2f' % r for r in to_ref)})")
 PY
