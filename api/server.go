@@ -13,8 +13,9 @@
 // headers and RequestTimeout to read and to answer a request (net/http sets
 // both deadlines as each request starts), and the routes that move files
 // extend their own, so that a large upload or download can finish while a
-// stalled JSON request cannot hold a connection. Once a request's body is read (or given up on), its
-// answer gets RequestTimeout of its own to be written.
+// stalled JSON request cannot hold a connection. Once an upload's body is
+// read (or given up on), its answer gets RequestTimeout of its own to be
+// written.
 //
 // Thumbnails are sent as immutable for a year (their bytes never change): a
 // browser, or for a public image a shared cache, that fetched one keeps it
