@@ -106,61 +106,22 @@ func readErr(err error) error {
 	return err
 }
 
-// TIFF values used by EXIF (TIFF 6.0, section 2).
-const (
-	tiffMagic      = 42
-	tagOrientation = 0x0112
-	typeShort      = 3
-	typeLong       = 4
-	ifdEntrySize   = 12 // tag, type, count, value
-)
-
 // exifOrientation finds the Orientation tag in IFD0 of the TIFF structure
-// tiff, checking every offset against its length.
+// tiff: 1 to 8, else 1.
 func exifOrientation(tiff []byte) int {
-	if len(tiff) < 8 { // byte order, magic, offset of IFD0
+	t, off0, ok := newTIFF(tiff)
+	if !ok {
 		return 1
 	}
-	var bo binary.ByteOrder
-	switch string(tiff[:2]) {
-	case "II":
-		bo = binary.LittleEndian
-	case "MM":
-		bo = binary.BigEndian
-	default:
-		return 1
-	}
-	if bo.Uint16(tiff[2:]) != tiffMagic {
-		return 1
-	}
-	// Compared as uint64, no offset can wrap around.
-	off := uint64(bo.Uint32(tiff[4:]))
-	if off < 8 || off+2 > uint64(len(tiff)) {
-		return 1
-	}
-	count := int(bo.Uint16(tiff[off:]))
-	entries := tiff[off+2:]
-	for i := 0; i < count && (i+1)*ifdEntrySize <= len(entries); i++ {
-		e := entries[i*ifdEntrySize : (i+1)*ifdEntrySize]
-		if bo.Uint16(e[0:]) != tagOrientation {
+	for _, e := range t.ifd(off0) {
+		if e.tag != tagOrientation {
 			continue
 		}
-		if bo.Uint32(e[4:]) < 1 {
-			return 1
+		// SHORT is what the standard says; LONG is what some writers do.
+		if v, ok := t.uint(e); ok && v >= 1 && v <= 8 {
+			return int(v)
 		}
-		var v uint32
-		switch bo.Uint16(e[2:]) {
-		case typeShort: // what the standard says
-			v = uint32(bo.Uint16(e[8:]))
-		case typeLong: // what some writers do, and unambiguous
-			v = bo.Uint32(e[8:])
-		default:
-			return 1
-		}
-		if v < 1 || v > 8 {
-			return 1
-		}
-		return int(v)
+		return 1
 	}
 	return 1
 }

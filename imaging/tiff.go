@@ -2,12 +2,20 @@ package imaging
 
 import "encoding/binary"
 
-// The TIFF structure of an EXIF block, walked with every offset checked. The
-// location stripper (strip.go) edits it in place; the camera fields are read
+// The TIFF structure of an EXIF block, walked with every offset checked: the
+// location stripper (strip.go) edits it in place, and the orientation is
+// read from it before decoding (orientation.go); the camera fields are read
 // by bep/imagemeta (exif.go).
 
-// tagGPSIFD points from IFD0 to the GPS IFD (EXIF 2.32, 4.6.3).
-const tagGPSIFD = 0x8825
+// TIFF values used by EXIF (TIFF 6.0, section 2; EXIF 2.32, 4.6.3).
+const (
+	tiffMagic      = 42
+	tagOrientation = 0x0112
+	tagGPSIFD      = 0x8825 // points from IFD0 to the GPS IFD
+	typeShort      = 3
+	typeLong       = 4
+	ifdEntrySize   = 12 // tag, type, count, value
+)
 
 // maxIFDEntries bounds the entries read from one IFD. Cameras write a few
 // dozen; a count of 65535 in a 64 KiB segment is a lie the bound makes cheap.
