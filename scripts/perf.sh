@@ -3,7 +3,8 @@
 # against nginx serving the same bytes from disk and a minimal net/http
 # handler (scripts/refserver) writing them from memory, all driven by wrk
 # with the same connections, in turns A B A B (imagerepo, nginx, net/http
-# each time); then start-up time and RSS of imagerepo on a repository of
+# each time; for the JSON and the thumbnail also refserver's two floors
+# under net/http: --mode readrequest and --mode raw); then start-up time and RSS of imagerepo on a repository of
 # --images documents, and vipsthumbnail beside imagerepo's upload pipeline.
 # It is not part of the tests.
 #
@@ -39,7 +40,7 @@ done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/imagerepo-perf.XXXXXX)
 DATA=${DATA:-/dev/shm/imagerepo-perf-$IMAGES}
-PORT_APP=18080 PORT_NGINX=18081 PORT_REF=18082
+PORT_APP=18080 PORT_NGINX=18081 PORT_REF=18082 PORT_READREQ=18083 PORT_RAW=18084
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -122,18 +123,35 @@ http {
 EOF
 chmod 755 "$WORK" && chmod -R a+rX "$WORK/www" # nginx's workers are not root
 nginx -c "$WORK/nginx.conf" -p "$WORK"
-"$WORK/refserver" --addr 127.0.0.1:$PORT_REF /doc.json="$WORK/www/doc.json" \
-	/thumb.jpg="$WORK/www/thumb.jpg" /photo.jpg="$WORK/www/photo.jpg" >/dev/null 2>&1 &
-PIDS+=($!)
+declare -A PID_OF=([imagerepo]=$APP)
+for ref in nethttp:$PORT_REF readrequest:$PORT_READREQ raw:$PORT_RAW; do
+	"$WORK/refserver" --mode "${ref%:*}" --addr 127.0.0.1:"${ref#*:}" /doc.json="$WORK/www/doc.json" \
+		/thumb.jpg="$WORK/www/thumb.jpg" /photo.jpg="$WORK/www/photo.jpg" >/dev/null 2>&1 &
+	PIDS+=($!)
+	PID_OF[${ref%:*}]=$!
+done
 sleep 0.5
+PID_OF[nginx]=$(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ') # its workers
 
-# bench NAME URL: one wrk run, one result line: name rps p50_ms p99_ms.
+# cputicks PID...: the user and system CPU the processes have used, in clock ticks.
+cputicks() {
+	local p t=0
+	for p in "$@"; do t=$((t + $(cut -d' ' -f14,15 /proc/"$p"/stat | tr ' ' '+'))); done
+	echo $t
+}
+
+# bench NAME URL: one wrk run, one result line: name rps p50_ms p99_ms and
+# the server's CPU time (user and system) per request in µs.
 bench() {
-	local out
+	local out t0 t1 server=${1#*.}
+	# shellcheck disable=SC2086 # a list of pids
+	t0=$(cputicks ${PID_OF[$server]})
 	out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$2")
-	python3 - "$1" "$out" <<'PY'
+	# shellcheck disable=SC2086
+	t1=$(cputicks ${PID_OF[$server]})
+	python3 - "$1" "$out" $((t1 - t0)) "$(getconf CLK_TCK)" <<'PY'
 import re, sys
-name, out = sys.argv[1], sys.argv[2]
+name, out, ticks, hz = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 def ms(s):
     m = re.match(r"([\d.]+)(us|ms|s|m)$", s)
     if not m:
@@ -144,7 +162,9 @@ rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 p50 = ms(re.search(r"50%\s+(\S+)", out).group(1))
 p99 = ms(re.search(r"99%\s+(\S+)", out).group(1))
 errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-print(f"{name} {rps:.0f} {p50:.3f} {p99:.3f}" + (f" non2xx={errs.group(1)}" if errs else ""))
+reqs = int(re.search(r"(\d+) requests in", out).group(1))
+cpu_us = ticks / hz * 1e6 / reqs
+print(f"{name} {rps:.0f} {p50:.3f} {p99:.3f} {cpu_us:.1f}" + (f" non2xx={errs.group(1)}" if errs else ""))
 PY
 }
 
@@ -158,6 +178,9 @@ for r in $(seq "$ROUNDS"); do
 			bench "$1.imagerepo" "$2" | tee -a "$RESULTS" >&2
 			bench "$1.nginx" "http://127.0.0.1:$PORT_NGINX/$3" | tee -a "$RESULTS" >&2
 			bench "$1.nethttp" "http://127.0.0.1:$PORT_REF/$3" | tee -a "$RESULTS" >&2
+			[ "$1" = orig ] && continue # the floors matter for small answers
+			bench "$1.readrequest" "http://127.0.0.1:$PORT_READREQ/$3" | tee -a "$RESULTS" >&2
+			bench "$1.raw" "http://127.0.0.1:$PORT_RAW/$3" | tee -a "$RESULTS" >&2
 		done
 	done
 	log "round $r done; load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -218,11 +241,12 @@ runs = collections.defaultdict(list)
 order = []
 for line in open(sys.argv[1]):
     f = line.split()
-    runs[f[0]].append((float(f[1]), float(f[3])))
+    runs[f[0]].append((float(f[1]), float(f[3]), float(f[4])))
     if f[0] not in order: order.append(f[0])
-print(f"{'case':<18}{'req/s (each run)':<40}{'p99 ms (each run)':<40}")
+print(f"{'case':<18}{'req/s (each run)':<48}{'p99 ms (each run)':<40}{'server CPU µs/request (median)'}")
 for k in order:
-    print(f"{k:<18}{' '.join('%.0f' % r for r, _ in runs[k]):<40}{' '.join('%.2f' % p for _, p in runs[k]):<40}")
+    print(f"{k:<18}{' '.join('%.0f' % r[0] for r in runs[k]):<48}{' '.join('%.2f' % r[1] for r in runs[k]):<40}"
+          f"{statistics.median(r[2] for r in runs[k]):.1f}")
 print()
 for case in ("json", "thumb", "orig"):
     a, n, g = runs[case + ".imagerepo"], runs[case + ".nginx"], runs[case + ".nethttp"]
@@ -234,4 +258,8 @@ for case in ("json", "thumb", "orig"):
           f"p99 ratio median {statistics.median(p99):.2f}x; net/http from memory/nginx median "
           f"{statistics.median(ref):.2f}x (runs {' '.join('%.2f' % r for r in ref)}); "
           f"imagerepo/net/http median {statistics.median(to_ref):.2f}x (runs {' '.join('%.2f' % r for r in to_ref)})")
+    for floor in ("readrequest", "raw"):
+        if case + "." + floor in runs:
+            f = [x[0] / y[0] for x, y in zip(runs[case + "." + floor], n)]
+            print(f"  refserver --mode {floor}/nginx median {statistics.median(f):.2f}x (runs {' '.join('%.2f' % r for r in f)})")
 PY
