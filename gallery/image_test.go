@@ -1,6 +1,7 @@
 package gallery_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -150,5 +151,42 @@ func TestImage_Clone_Media(t *testing.T) {
 	}
 	if img.Thumb(gallery.ThumbSmall) == nil || img.Thumb(gallery.ThumbLarge) != nil {
 		t.Error("Thumb by size")
+	}
+}
+
+// A clone equals its original, field by field, for any number of tags and
+// thumbnails; changing or appending to the clone's slices leaves the
+// original alone.
+func TestImage_Clone_Equal(t *testing.T) {
+	taken := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, n := range []int{0, 1, 4, 5, 9} {
+		img := &gallery.Image{
+			ID: "x", Title: "t", Owner: "ann", Visibility: gallery.Public, Bytes: 10, Width: 3, Height: 2,
+			CreatedAt: taken, UpdatedAt: taken, Hash: 7,
+			Camera:   &gallery.Camera{Make: "m", Model: "a", ISO: 100},
+			TakenAt:  &taken,
+			Location: &gallery.Location{Latitude: 1, Longitude: 2},
+		}
+		for i := range n {
+			img.Tags = append(img.Tags, fmt.Sprint("tag", i))
+			img.Thumbs = append(img.Thumbs, gallery.Thumb{Size: fmt.Sprint("s", i), SHA256: fmt.Sprint(i)})
+		}
+		c := img.Clone()
+		want := *img
+		if want.Tags == nil {
+			want.Tags = []string{} // a clone's tags are never nil: they encode as []
+		}
+		if !reflect.DeepEqual(*c, want) {
+			t.Fatalf("%d tags: clone %+v, want %+v", n, *c, want)
+		}
+		c.Tags = append(c.Tags, "more")
+		c.Thumbs = append(c.Thumbs, gallery.Thumb{Size: "more"})
+		c.Tags[0], c.Thumbs[0].Size = "changed", "changed"
+		if n > 0 && (img.Tags[0] != "tag0" || img.Thumbs[0].Size != "s0") {
+			t.Fatalf("%d tags: appending to the clone changed the original", n)
+		}
+		if len(img.Tags) != n || len(img.Thumbs) != n {
+			t.Fatalf("%d tags: original's lengths changed", n)
+		}
 	}
 }
