@@ -179,7 +179,7 @@ func TestRestore_Refuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	archive := backupOf(t, db)
-	flipBlob := func(hdr *tar.Header, data []byte) []byte {
+	damageBlobs := func(hdr *tar.Header, data []byte) []byte {
 		if strings.HasPrefix(hdr.Name, "blobs/") {
 			data = slices.Clone(data)
 			data[0] ^= 1
@@ -200,7 +200,7 @@ func TestRestore_Refuses(t *testing.T) {
 			}
 			return d
 		}), "no manifest"},
-		{"blob changed", rewriteArchive(t, archive, flipBlob), "the archive is damaged"},
+		{"blob changed", rewriteArchive(t, archive, damageBlobs), "the archive is damaged"},
 		{"db changed", rewriteArchive(t, archive, func(h *tar.Header, d []byte) []byte {
 			if h.Name == dbFile {
 				d = slices.Clone(d)
@@ -249,26 +249,12 @@ func TestRestore_Refuses(t *testing.T) {
 // not; the report names the image and the blob, and repair helpers act on
 // them.
 func TestDB_Check_Hash(t *testing.T) {
-	db := openDB(t, t.TempDir(), Options{})
-	s := NewImageService(db)
+	db, s, a := imageWithThumbs(t)
 	ctx := context.Background()
-	a, _, err := s.CreateImage(ctx, newImage("alice"), strings.NewReader("original a"), thumbsOf("as", "al")...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	b := create(t, s, "alice", "original b")
-	flip := func(sha string) {
-		p := db.blobPath(sha)
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data[0] ^= 1
-		os.WriteFile(p, data, 0o600)
-	}
 	thumb := a.Thumb(gallery.ThumbSmall).SHA256
-	flip(thumb)
-	flip(b.SHA256)
+	flipBlob(t, db, thumb)
+	flipBlob(t, db, b.SHA256)
 	orphan := strings.Repeat("ab", 32)
 	os.MkdirAll(filepath.Dir(db.blobPath(orphan)), 0o750)
 	os.WriteFile(db.blobPath(orphan), []byte("stray"), 0o600)
@@ -293,6 +279,51 @@ func TestDB_Check_Hash(t *testing.T) {
 	gone, err := db.DiscardCorrupt(ctx, []string{thumb, a.SHA256})
 	if err != nil || !slices.Equal(gone, []string{thumb}) {
 		t.Errorf("DiscardCorrupt = %v, %v", gone, err)
+	}
+}
+
+// TestDB_DiscardCorrupt_SparesOriginals: bytes that are one image's
+// thumbnail and another's original (someone uploaded the thumbnail) are
+// never discarded, corrupt or not: they are that other image's only copy.
+func TestDB_DiscardCorrupt_SparesOriginals(t *testing.T) {
+	db, s, a := imageWithThumbs(t)
+	ctx := context.Background()
+	b := create(t, s, "bob", "small a") // alice's thumbnail, uploaded by bob
+	thumb := a.Thumb(gallery.ThumbSmall).SHA256
+	if b.SHA256 != thumb {
+		t.Fatal("fixture: bob's original is not alice's thumbnail")
+	}
+	flipBlob(t, db, thumb)
+	gone, err := db.DiscardCorrupt(ctx, []string{thumb})
+	if err != nil || len(gone) != 0 {
+		t.Fatalf("DiscardCorrupt = %v, %v; want nothing removed", gone, err)
+	}
+	if _, err := os.Stat(db.blobPath(thumb)); err != nil {
+		t.Fatalf("bob's only copy is gone: %v", err)
+	}
+	// Once bob's image is deleted, the bytes are only a thumbnail again.
+	if err := s.DeleteImage(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if gone, err := db.DiscardCorrupt(ctx, []string{thumb}); err != nil || !slices.Equal(gone, []string{thumb}) {
+		t.Fatalf("DiscardCorrupt after the delete = %v, %v", gone, err)
+	}
+}
+
+// TestDB_Check_BadOriginalKeepsThumbs: the thumbnails of an image whose
+// original is missing are still that image's, not blobs nobody refers to.
+func TestDB_Check_BadOriginalKeepsThumbs(t *testing.T) {
+	db, _, a := imageWithThumbs(t)
+	os.Remove(db.blobPath(a.SHA256))
+	r, err := db.Check(context.Background(), CheckOptions{Hash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.BadOriginals, []string{a.ID}) || len(r.Orphans) != 0 {
+		t.Fatalf("report: bad originals %v, orphans %v; problems:\n%v", r.BadOriginals, r.Orphans, r.Err())
+	}
+	if err := r.Err(); err == nil || strings.Contains(err.Error(), "referenced by no image") {
+		t.Fatalf("problems: %v", err)
 	}
 }
 
@@ -333,5 +364,32 @@ func TestOpen_ReadOnly(t *testing.T) {
 	}
 	if _, _, err := NewImageService(ro).CreateImage(context.Background(), newImage("alice"), strings.NewReader("y")); err == nil {
 		t.Error("a write to a read-only DB succeeded")
+	}
+}
+
+// imageWithThumbs opens a new store holding one image of alice's, "original
+// a", with the thumbnails "small a" and "large a".
+func imageWithThumbs(t *testing.T) (*DB, *ImageService, *gallery.Image) {
+	t.Helper()
+	db := openDB(t, t.TempDir(), Options{})
+	s := NewImageService(db)
+	a, _, err := s.CreateImage(context.Background(), newImage("alice"), strings.NewReader("original a"), thumbsOf("small a", "large a")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, s, a
+}
+
+// flipBlob changes one bit of the stored bytes named sha.
+func flipBlob(t *testing.T, db *DB, sha string) {
+	t.Helper()
+	p := db.blobPath(sha)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[0] ^= 1
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

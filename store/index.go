@@ -216,13 +216,18 @@ func thumbRefKey(sha, id string) []byte {
 // shaReferenced reports whether any document refers to the bytes with that
 // sha, as its original or as one of its thumbnails.
 func shaReferenced(tx *bbolt.Tx, sha string) bool {
-	prefix := []byte(sha + "\x00")
-	for _, b := range [][]byte{shaBucket, thumbRefBucket} {
-		if k, _ := tx.Bucket(b).Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
-			return true
-		}
-	}
-	return false
+	return isOriginal(tx, sha) || hasPrefix(tx.Bucket(thumbRefBucket), []byte(sha+"\x00"))
+}
+
+// isOriginal reports whether the blob named sha is some image's original.
+func isOriginal(tx *bbolt.Tx, sha string) bool {
+	return hasPrefix(tx.Bucket(shaBucket), []byte(sha+"\x00"))
+}
+
+// hasPrefix reports whether b holds a key starting with prefix.
+func hasPrefix(b *bbolt.Bucket, prefix []byte) bool {
+	k, _ := b.Cursor().Seek(prefix)
+	return k != nil && bytes.HasPrefix(k, prefix)
 }
 
 // scanDesc calls fn with the keys of b that start with prefix, largest

@@ -94,11 +94,14 @@ func (db *DB) RemoveOrphans(ctx context.Context, shas []string) (int, error) {
 }
 
 // DiscardCorrupt removes those of the blobs with these shas whose bytes
-// do not hash to their name (rehashed under the sha lock), so that what
-// refers to them can be written again: a thumbnail remade from its
-// original lands in the place the corrupt bytes held. It returns the shas
-// it removed. Never call it for an original: corrupt bytes are still the
-// only copy of the image there is.
+// were read whole and do not hash to their name (rehashed under the sha
+// lock), so that what refers to them can be written again: a thumbnail
+// remade from its original lands in the place the corrupt bytes held. It
+// returns the shas it removed. A blob that is some image's original is
+// never removed, even when the caller knows it only as a thumbnail (an
+// upload of another image's thumbnail or copy without location has the
+// same bytes): corrupt bytes are still the only copy of that image there
+// is. A blob that cannot be read is left too: the fault may be passing.
 func (db *DB) DiscardCorrupt(ctx context.Context, shas []string) ([]string, error) {
 	leave, err := db.enter()
 	if err != nil {
@@ -126,6 +129,13 @@ func (db *DB) DiscardCorrupt(ctx context.Context, shas []string) ([]string, erro
 func (db *DB) discardOne(sha string) (bool, error) {
 	unlock := db.lockSHA(sha)
 	defer unlock()
+	var original bool
+	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+		original = isOriginal(tx, sha)
+		return nil
+	}); err != nil || original {
+		return false, err
+	}
 	f, err := os.Open(db.blobPath(sha))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -135,8 +145,8 @@ func (db *DB) discardOne(sha string) (bool, error) {
 	h := sha256.New()
 	_, err = io.Copy(h, f)
 	f.Close()
-	if err == nil && hex.EncodeToString(h.Sum(nil)) == sha {
-		return false, nil
+	if err != nil || hex.EncodeToString(h.Sum(nil)) == sha {
+		return false, err
 	}
 	return true, db.removeBlob(sha)
 }

@@ -168,6 +168,13 @@ func (v *verifier) images(ctx context.Context) error {
 		v.shas[img.SHA256] = true
 		if !v.blob(id, "original", img.SHA256, img.Bytes) {
 			v.report.BadOriginals = append(v.report.BadOriginals, id)
+			// Its thumbnails are still its own, not blobs nobody refers to;
+			// they are checked once the original is sound again.
+			for _, t := range img.Thumbs {
+				if gallery.ValidSHA256(t.SHA256) {
+					v.shas[t.SHA256] = true
+				}
+			}
 		} else {
 			bad := false
 			for _, t := range img.Thumbs {
