@@ -34,7 +34,11 @@ func (s *Server) handleFile(c echo.Context) error {
 func (s *Server) serveOriginal(c echo.Context, img *gallery.Image, cacheControl string) error {
 	ctx := c.Request().Context()
 	sha, etag, strip := img.SHA256, `"`+img.SHA256+`"`, false
-	if !gallery.CanSeeLocation(viewer(c), img) {
+	if gallery.CanSeeLocation(viewer(c), img) {
+		// The bytes may hold where the photo was taken: no shared cache
+		// may keep them for others.
+		cacheControl = privateCache(cacheControl)
+	} else {
 		etag = `"` + img.SHA256 + `-noloc"`
 		if v := img.Thumb(gallery.ThumbNoLocation); v != nil {
 			sha = v.SHA256
@@ -80,6 +84,18 @@ func (s *Server) serveOriginal(c echo.Context, img *gallery.Image, cacheControl 
 	}
 	http.ServeContent(&jsonErrors{ResponseWriter: c.Response()}, c.Request(), "", img.CreatedAt, body)
 	return nil
+}
+
+// privateCache turns a Cache-Control value into one that only the
+// viewer's own cache may act on.
+func privateCache(cc string) string {
+	if rest, ok := strings.CutPrefix(cc, "public, "); ok {
+		return "private, " + rest
+	}
+	if strings.HasPrefix(cc, "private") {
+		return cc
+	}
+	return "private, " + cc
 }
 
 // stripped copies r without location metadata into a temporary file,
@@ -132,8 +148,11 @@ func (w *jsonErrors) WriteHeader(status int) {
 	}
 	w.failed = true
 	code, msg := gallery.EINTERNAL, "could not read the image file"
-	if status == http.StatusRequestedRangeNotSatisfiable {
+	switch status {
+	case http.StatusRequestedRangeNotSatisfiable:
 		code, msg = gallery.EINVALID, "the requested range is not satisfiable"
+	case http.StatusPreconditionFailed:
+		code, msg = gallery.ECONFLICT, "the image does not meet the request's If-Match or If-Unmodified-Since"
 	}
 	h := w.Header()
 	h.Del("Content-Length")

@@ -65,18 +65,11 @@ func (s *Server) findShared(c echo.Context) (*gallery.Image, error) {
 // whether the cache served it, and an image the viewer may not see is 404.
 func (s *Server) findEncoded(c echo.Context, ef gallery.EncodedFinder) (*gallery.Encoded, error) {
 	enc, err := ef.FindImageEncoded(c.Request().Context(), c.Param("id"), encodePublic)
-	if err == nil && enc.Hit {
-		c.Response().Header()["X-Cache"] = hdrHit
-	} else {
-		c.Response().Header()["X-Cache"] = hdrMiss
+	if err == nil && !gallery.CanSee(viewer(c), enc.Image) {
+		enc, err = nil, errImageNotFound()
 	}
-	if err != nil {
-		return nil, err
-	}
-	if !gallery.CanSee(viewer(c), enc.Image) {
-		return nil, gallery.Errorf(gallery.ENOTFOUND, "image not found")
-	}
-	return enc, nil
+	setXCache(c, err == nil && enc.Hit)
+	return enc, err
 }
 
 // getEncoded serves GET /api/images/{id} from the encoding the hot-id cache

@@ -132,20 +132,28 @@ func pageLimit(v string) (int, error) {
 func (s *Server) findImage(c echo.Context) (*gallery.Image, error) {
 	ctx, st := gallery.WithCacheStatus(c.Request().Context())
 	img, err := s.images.FindImageByID(ctx, c.Param("id"))
+	if err == nil && !gallery.CanSee(viewer(c), img) {
+		img, err = nil, errImageNotFound()
+	}
 	if st.Looked {
-		v := "miss"
-		if st.Hit {
-			v = "hit"
-		}
-		c.Response().Header().Set("X-Cache", v)
+		setXCache(c, st.Hit && err == nil)
 	}
-	if err != nil {
-		return nil, err
+	return img, err
+}
+
+// errImageNotFound is the answer for an absent image and for one the
+// viewer may not see alike.
+func errImageNotFound() error { return gallery.Errorf(gallery.ENOTFOUND, "image not found") }
+
+// setXCache says whether the hot-id cache served the document. An image
+// the viewer may not see is a miss, as an absent one is: the header must
+// not tell the two apart.
+func setXCache(c echo.Context, hit bool) {
+	if hit {
+		c.Response().Header()["X-Cache"] = hdrHit
+	} else {
+		c.Response().Header()["X-Cache"] = hdrMiss
 	}
-	if !gallery.CanSee(viewer(c), img) {
-		return nil, gallery.Errorf(gallery.ENOTFOUND, "image not found")
-	}
-	return img, nil
 }
 
 // authorizeChange checks that the viewer may change the image with that id:
@@ -157,7 +165,7 @@ func (s *Server) authorizeChange(c echo.Context, id string) error {
 	}
 	v := viewer(c)
 	if !gallery.CanSee(v, img) {
-		return gallery.Errorf(gallery.ENOTFOUND, "image not found")
+		return errImageNotFound()
 	}
 	if !gallery.CanChange(v, img) {
 		return denied(v)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"image"
@@ -15,7 +16,9 @@ import (
 	"strings"
 	"testing"
 
+	"imagerepo/gallery"
 	"imagerepo/imaging"
+	"imagerepo/store"
 )
 
 // TestThumbs_Sizes: both thumbnails exist, fit their boxes with the aspect
@@ -295,4 +298,74 @@ func gpsTIFF() []byte {
 			rationalEntry(4, [2]uint32{2, 1}, [2]uint32{21, 1}, [2]uint32{300, 100}),
 		},
 	)
+}
+
+// TestThumbs_HiddenLooksAbsent: to someone who may not see a private image,
+// its routes answer as for an id with no image, headers included, though
+// the image is in the hot-id cache.
+func TestThumbs_HiddenLooksAbsent(t *testing.T) {
+	ts := newTestServer(t, nil).withAccounts(t)
+	img := ts.upload(t, "alice", part{"file", "p.png", pngBytes(t, 40, 30, color.Gray{90})},
+		part{"visibility", "", []byte("private")}).Images[0]
+	absent := strings.Repeat("0", len(img.ID))
+	for _, route := range []string{"", "/file", "/thumb/small"} {
+		do(t, "GET", ts.URL+"/api/images/"+img.ID+route, nil, ts.as("alice")) // cached now
+		for _, who := range []string{"", "bob"} {
+			resp, body := do(t, "GET", ts.URL+"/api/images/"+img.ID+route, nil, ts.as(who))
+			ref, refBody := do(t, "GET", ts.URL+"/api/images/"+absent+route, nil, ts.as(who))
+			if resp.StatusCode != 404 || ref.StatusCode != 404 || string(body) != string(refBody) ||
+				resp.Header.Get("X-Cache") != ref.Header.Get("X-Cache") {
+				t.Errorf("%q GET %s: %d X-Cache %q %s; absent id: %d X-Cache %q %s", who, route,
+					resp.StatusCode, resp.Header.Get("X-Cache"), body, ref.StatusCode, ref.Header.Get("X-Cache"), refBody)
+			}
+		}
+	}
+}
+
+// TestThumbs_OriginalWithLocationIsPrivate: what the owner and admins get
+// of a photo with a location (its original, and in place of a thumbnail
+// for an image stored before thumbnails) no shared cache may keep; what
+// anyone else gets of a public image, without location, it may.
+func TestThumbs_OriginalWithLocationIsPrivate(t *testing.T) {
+	ts := newTestServer(t, nil).withAccounts(t)
+	photo := withExif(t, jpegBytes(t, 64, 48, color.RGBA{30, 60, 90, 255}), gpsTIFF())
+	up := ts.upload(t, "alice", part{"file", "gps.jpg", photo}, part{"visibility", "", []byte("public")}).Images[0]
+	// An image as stored before thumbnails: its original alone.
+	old := &gallery.Image{Title: "old", Owner: "alice", Visibility: gallery.Public, Filename: "old.jpg",
+		ContentType: "image/jpeg", Width: 64, Height: 48, Location: &gallery.Location{Latitude: 48.858, Longitude: 2.294}}
+	oldPhoto := withExif(t, jpegBytes(t, 64, 48, color.RGBA{90, 60, 30, 255}), gpsTIFF())
+	stored, dup, err := store.NewImageService(ts.db).CreateImage(context.Background(), old, bytes.NewReader(oldPhoto))
+	if err != nil || dup || len(stored.Thumbs) != 0 {
+		t.Fatalf("fixture: %+v, duplicate %v, %v", stored, dup, err)
+	}
+	for _, tt := range []struct{ who, url, want string }{
+		{"alice", up.URLs.File, "private, no-cache"},
+		{"admin", up.URLs.File, "private, no-cache"},
+		{"bob", up.URLs.File, "no-cache"},
+		{"", up.URLs.File, "no-cache"},
+		{"alice", "/api/images/" + stored.ID + "/thumb/small", "private, max-age=31536000, immutable"},
+		{"admin", "/api/images/" + stored.ID + "/thumb/large", "private, max-age=31536000, immutable"},
+		{"bob", "/api/images/" + stored.ID + "/thumb/small", "public, max-age=31536000, immutable"},
+		{"", "/api/images/" + stored.ID + "/thumb/small", "public, max-age=31536000, immutable"},
+		{"alice", up.URLs.ThumbSmall, "public, max-age=31536000, immutable"}, // thumbnails hold no metadata
+	} {
+		resp, body := do(t, "GET", ts.URL+tt.url, nil, ts.as(tt.who))
+		if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != tt.want {
+			t.Errorf("%q GET %s: %d, Cache-Control %q, want %q: %.200s", tt.who, tt.url, resp.StatusCode, resp.Header.Get("Cache-Control"), tt.want, body)
+		}
+	}
+}
+
+// TestThumbs_PreconditionFailed: a failed If-Match is 412 in the error
+// shape, as a conflict with the stored bytes, not as a server fault.
+func TestThumbs_PreconditionFailed(t *testing.T) {
+	ts := newTestServer(t, nil).withAccounts(t)
+	img := ts.upload(t, "alice", part{"file", "p.png", pngBytes(t, 40, 30, color.Gray{90})},
+		part{"visibility", "", []byte("public")}).Images[0]
+	for _, url := range []string{img.URLs.File, img.URLs.ThumbSmall, img.URLs.ThumbLarge} {
+		resp, body := do(t, "GET", ts.URL+url, nil, http.Header{"If-Match": {`"nope"`}})
+		if resp.StatusCode != http.StatusPreconditionFailed || !strings.Contains(string(body), `"code":"conflict"`) {
+			t.Errorf("GET %s with a wrong If-Match: %d %s", url, resp.StatusCode, body)
+		}
+	}
 }
