@@ -8,6 +8,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"imagerepo/gallery"
 )
@@ -75,7 +76,7 @@ func (idx *Index) SearchImages(ctx context.Context, q gallery.SearchQuery) (*gal
 				words[i].prefix = words[i].exact == all[len(all)-1]
 			}
 		}
-		if err := idx.markTypos(ctx, words); err != nil {
+		if err := idx.markTypos(ctx, words, f); err != nil {
 			return nil, err
 		}
 		tq := textQuery(words, all)
@@ -199,11 +200,49 @@ func wordQuery(w word) query.Query {
 	return bleve.NewDisjunctionQuery(qs...)
 }
 
-// markTypos marks the words to search for misspelt: those no title holds
-// (for the word being typed: no title word starts with). A word that some
-// title holds is taken as meant; expanding it would cost a Levenshtein
-// automaton per query and bring in only worse matches.
-func (idx *Index) markTypos(ctx context.Context, words []word) error {
+// markTypos marks the words to search for misspelt: those no title that f
+// lets through holds (for the word being typed: no such title has a word
+// starting with it). A word that such a title holds is taken as meant;
+// expanding it would cost a Levenshtein automaton per query and bring in
+// only worse matches. Titles the viewer may not see must not count: a
+// private title holding the word would otherwise stop the viewer's typo
+// from being forgiven, which both spoils their results and tells them that
+// some hidden title holds the word.
+func (idx *Index) markTypos(ctx context.Context, words []word, f filters) error {
+	if err := idx.markUnseen(ctx, words, f); err != nil || len(f.rest) == 0 {
+		return err
+	}
+	// The query's other filters: a search per word still taken as meant.
+	for i, w := range words {
+		if w.typo || fuzziness(utf8.RuneCountInString(w.exact)) == 0 {
+			continue
+		}
+		res, err := idx.search(ctx, bleve.NewSearchRequestOptions(f.apply(termQuery(w.typoField(), w.exact, 1)), 0, 0, false))
+		if err != nil {
+			return err
+		}
+		words[i].typo = res.Total == 0
+	}
+	return nil
+}
+
+// typoField is the field whose terms decide whether w is misspelt: the
+// title's words, or their starts for a word still being typed.
+func (w word) typoField() string {
+	if w.prefix && utf8.RuneCountInString(w.exact) <= maxPrefixLen {
+		return fTitlePrefix
+	}
+	return fTitle
+}
+
+// markUnseen marks as misspelt the words no title holds, and unless
+// other filters follow (see markTypos), those only titles the viewer may
+// not see hold. It reads posting lists, with no search: a term look-up
+// per word, and for a word that is there a walk beside the visibility's
+// postings that stops at the first title the viewer may see (a search
+// would count them all: twice the time of the whole query for a common
+// word at 100,000 images).
+func (idx *Index) markUnseen(ctx context.Context, words []word, f filters) error {
 	idx.mu.RLock()
 	defer idx.mu.RUnlock()
 	if idx.closed || idx.bi == nil {
@@ -223,21 +262,99 @@ func (idx *Index) markTypos(ctx context.Context, words []word) error {
 			if fuzziness(utf8.RuneCountInString(w.exact)) == 0 {
 				continue
 			}
-			field := fTitle
-			if w.prefix && utf8.RuneCountInString(w.exact) <= maxPrefixLen {
-				field = fTitlePrefix
-			}
-			tfr, err := r.TermFieldReader(ctx, []byte(w.exact), field, false, false, false)
+			seen, err := seenBy(ctx, r, []byte(w.exact), w.typoField(), f)
 			if err != nil {
 				return err
 			}
-			words[i].typo = tfr.Count() == 0
-			if err := tfr.Close(); err != nil {
-				return err
-			}
+			words[i].typo = !seen
 		}
 		return nil
 	})
+}
+
+// seenBy reports whether some document holding term in field passes f's
+// visibility (its other filters are not looked at). Every indexed image
+// is public or private (see newImageDoc), so that is: public, or owned by
+// f.user.
+func seenBy(ctx context.Context, r index.IndexReader, term []byte, field string, f filters) (bool, error) {
+	holders, err := openPostings(ctx, r, term, field)
+	if err != nil {
+		return false, err
+	}
+	defer holders.close()
+	if !f.public || holders.r.Count() == 0 {
+		return holders.r.Count() > 0, nil
+	}
+	seers := make([]*postings, 0, 2)
+	for _, t := range [][2]string{{string(gallery.Public), fVisibility}, {f.user, fOwner}} {
+		if t[0] == "" {
+			continue
+		}
+		p, err := openPostings(ctx, r, []byte(t[0]), t[1])
+		if err != nil {
+			return false, err
+		}
+		defer p.close()
+		seers = append(seers, p)
+	}
+	// Leapfrog: the holders' next document, then each visible list moved
+	// up to it; on no match the holders skip to the nearest of those.
+	at, err := holders.r.Next(&holders.doc)
+	for at != nil && err == nil {
+		var next index.IndexInternalID
+		for _, p := range seers {
+			var on bool
+			if on, err = p.seek(at.ID); err != nil || on {
+				return on, err
+			}
+			if p.at != nil && (next == nil || p.at.ID.Compare(next) < 0) {
+				next = p.at.ID
+			}
+		}
+		if next == nil {
+			return false, nil // every visible list has ended
+		}
+		at, err = holders.r.Advance(next, &holders.doc)
+	}
+	return false, err
+}
+
+// postings is one term's posting list as it is walked forward.
+type postings struct {
+	r   index.TermFieldReader
+	doc index.TermFieldDoc
+	at  *index.TermFieldDoc // where it stands; nil before the start and past the end
+	end bool
+}
+
+func openPostings(ctx context.Context, r index.IndexReader, term []byte, field string) (*postings, error) {
+	tfr, err := r.TermFieldReader(ctx, term, field, false, false, false)
+	if err != nil {
+		return nil, err
+	}
+	return &postings{r: tfr}, nil
+}
+
+func (p *postings) close() { p.r.Close() }
+
+// seek moves p to the first document at or after id and reports whether
+// that is id. It never moves back: bleve's readers start over from the
+// beginning for that.
+func (p *postings) seek(id index.IndexInternalID) (bool, error) {
+	if p.end {
+		return false, nil
+	}
+	if p.at == nil || p.at.ID.Compare(id) < 0 {
+		at, err := p.r.Advance(id, &p.doc)
+		if err != nil {
+			return false, err
+		}
+		p.at, p.end = at, at == nil
+		if at == nil {
+			return false, nil
+		}
+	}
+	return p.at.ID.Equals(id), nil
 }
 
 // fuzziness is the number of edits a word of n letters may be off by: none

@@ -307,3 +307,42 @@ func TestIndex_SearchImages_Cursor(t *testing.T) {
 		t.Fatalf("past the end: %+v", past)
 	}
 }
+
+// A typo is forgiven for every viewer alike, whatever titles they may not
+// see: a private title holding the misspelt word must neither hide the
+// public match from others nor tell them that such a title exists.
+func TestIndex_SearchImages_TyposIgnoreHiddenTitles(t *testing.T) {
+	public := fixtureImage(0, "Harbour at dawn")
+	public.Owner = "bob"
+	hidden := fixtureImage(1, "Harbous")
+	hidden.Visibility = gallery.Private // alice's
+	idx := openIndex(t, t.TempDir(), search.Options{Source: newMemSource(public, hidden)})
+	bob := &gallery.User{Username: "bob", Role: gallery.RoleUser}
+	alice := &gallery.User{Username: "alice", Role: gallery.RoleUser}
+	admin := &gallery.User{Username: "root", Role: gallery.RoleAdmin}
+	tag := "x"
+	tests := []struct {
+		name string
+		q    gallery.SearchQuery
+		want []string
+	}{
+		{"anonymous", gallery.SearchQuery{Text: "harbous "}, []string{public.ID}},
+		{"anonymous, typing", gallery.SearchQuery{Text: "harbous"}, []string{public.ID}},
+		{"bob", gallery.SearchQuery{Text: "harbous ", Viewer: bob}, []string{public.ID}},
+		// alice sees her own title, which holds the word as typed: it is
+		// taken as meant, as for any word some visible title holds.
+		{"alice", gallery.SearchQuery{Text: "harbous ", Viewer: alice}, []string{hidden.ID}},
+		{"admin", gallery.SearchQuery{Text: "harbous ", Viewer: admin}, []string{hidden.ID}},
+		// A filter hides the title holding the word from the admin too.
+		{"admin, owner bob", gallery.SearchQuery{Text: "harbous ", Viewer: admin, Owner: &public.Owner}, []string{public.ID}},
+		{"admin, tag nobody has", gallery.SearchQuery{Text: "harbous ", Viewer: admin, Tag: tag}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := mustSearch(t, idx, tt.q)
+			if !slices.Equal(res.IDs, tt.want) && !(len(res.IDs) == 0 && len(tt.want) == 0) || res.Total != len(tt.want) {
+				t.Fatalf("got %q (total %d), want %q", res.IDs, res.Total, tt.want)
+			}
+		})
+	}
+}
