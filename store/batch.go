@@ -116,11 +116,11 @@ func (s *ImageService) CreateImages(ctx context.Context, batch []NewImage) ([]*g
 	return imgs, nil
 }
 
-// installAll puts in place every blob not stored yet: each written to a
-// temp file and synced (several at once, so that the file system can
-// commit them together), renamed, and then each directory touched synced
-// once. It returns the shas it installed, also on an error. The caller
-// holds the sha locks.
+// installAll puts in place every blob not stored yet, or stored damaged
+// (see install): each written to a temp file and synced (several at once,
+// so that the file system can commit them together), renamed, and then
+// each directory touched synced once. It returns the shas it installed,
+// also on an error. The caller holds the sha locks.
 func (db *DB) installAll(ctx context.Context, blobs map[string][]byte) (installed []string, err error) {
 	type job struct {
 		sha  string
@@ -129,7 +129,9 @@ func (db *DB) installAll(ctx context.Context, blobs map[string][]byte) (installe
 	var todo []job
 	for sha, data := range blobs {
 		if _, err := os.Lstat(db.blobPath(sha)); err == nil {
-			continue
+			if intact(db.blobPath(sha), sha, int64(len(data))) {
+				continue
+			} // else damaged: written again, as install does
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("store: %w", err)
 		}

@@ -119,14 +119,18 @@ func (t *tempBlob) discard() {
 	t.f = nil
 }
 
-// install makes the temp file the durable blob for its sha, unless that blob
-// already exists, in which case the temp file is dropped. It reports whether
-// it put a new blob in place. The caller holds the sha lock.
+// install makes the temp file the durable blob for its sha, unless an
+// intact blob with that sha is already there, in which case the temp file
+// is dropped. A stored blob that is damaged (not those bytes any more, or
+// unreadable) is replaced: uploading the same bytes again heals it. It
+// reports whether it put bytes in place. The caller holds the sha lock.
 func (db *DB) install(t *tempBlob) (installed bool, err error) {
 	defer t.discard()
 	path := db.blobPath(t.sha)
 	if _, err := os.Lstat(path); err == nil {
-		return false, nil
+		if intact(path, t.sha, t.bytes) {
+			return false, nil
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("store: %w", err)
 	}
@@ -160,6 +164,24 @@ func (db *DB) install(t *tempBlob) (installed bool, err error) {
 		return false, storageErr("sync blob shard", err)
 	}
 	return true, nil
+}
+
+// intact reports whether the file at path holds size bytes whose sha256 is
+// sha. A file it cannot read is not intact.
+func intact(path, sha string, size int64) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.Size() != size {
+		return false
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false
+	}
+	return hex.EncodeToString(h.Sum(nil)) == sha
 }
 
 // removeBlob deletes the bytes with that sha durably. The caller holds the

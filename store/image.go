@@ -164,6 +164,11 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 	if err != nil {
 		return nil, false, err
 	} else if existing != nil {
+		// The same bytes again: where the stored copy is damaged or gone,
+		// this one takes its place (existing refers to it, so it stays).
+		if _, err := s.db.install(t); err != nil {
+			return nil, false, err
+		}
 		return existing, true, nil
 	}
 

@@ -522,3 +522,55 @@ func manyTags(n int) []string {
 	}
 	return tags
 }
+
+// TestImageService_CreateImage_HealsDamagedBytes: stored bytes damaged on
+// disk (changed, cut short, gone) are put right by the next upload of the
+// same bytes, whoever makes it and whichever path it takes; intact bytes
+// are left as they are.
+func TestImageService_CreateImage_HealsDamagedBytes(t *testing.T) {
+	const body = "the bytes of a photo"
+	damage := map[string]func(path string){
+		"changed": func(p string) { os.WriteFile(p, []byte("the bytes of a phot0"), 0o600) },
+		"cut":     func(p string) { os.WriteFile(p, []byte(body[:5]), 0o600) },
+		"gone":    func(p string) { os.Remove(p) },
+	}
+	uploads := map[string]func(t *testing.T, s *ImageService){
+		"the owner again": func(t *testing.T, s *ImageService) {
+			if _, dup, err := s.CreateImage(context.Background(), newImage("alice"), strings.NewReader(body)); err != nil || !dup {
+				t.Fatalf("dup = %v, err = %v", dup, err)
+			}
+		},
+		"someone else": func(t *testing.T, s *ImageService) { create(t, s, "bob", body) },
+		"a batch": func(t *testing.T, s *ImageService) {
+			if _, err := s.CreateImages(context.Background(), []NewImage{{Image: newImage("bob"), Body: []byte(body)}}); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for dname, hurt := range damage {
+		for uname, upload := range uploads {
+			t.Run(dname+", "+uname, func(t *testing.T) {
+				s, db, _ := newService(t)
+				a := create(t, s, "alice", body)
+				hurt(db.blobPath(a.SHA256))
+				upload(t, s)
+				if got := readBlob(t, s, a.SHA256); got != body {
+					t.Fatalf("alice's bytes after the upload: %q", got)
+				}
+			})
+		}
+	}
+	t.Run("intact", func(t *testing.T) {
+		s, db, _ := newService(t)
+		a := create(t, s, "alice", body)
+		before, err := os.Stat(db.blobPath(a.SHA256))
+		if err != nil {
+			t.Fatal(err)
+		}
+		create(t, s, "bob", body)
+		after, err := os.Stat(db.blobPath(a.SHA256))
+		if err != nil || !os.SameFile(before, after) {
+			t.Fatalf("intact bytes were written again (%v)", err)
+		}
+	})
+}
