@@ -156,26 +156,15 @@ func (s *Server) handleSignIn(c echo.Context) error {
 		return err
 	}
 	name := strings.ToLower(strings.TrimSpace(cr.Username))
-	keys := []string{"user:" + name, "ip:" + c.RealIP()}
-	var wait time.Duration
-	for i, k := range keys {
-		wait = max(wait, s.throttles[i].retryAfter(k))
-	}
-	if wait > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return gallery.Errorf(gallery.ERATELIMITED, "too many failed sign-ins; try again in %s", wait.Round(time.Second))
-	}
 	ctx := c.Request().Context()
-	u, err := s.users.Authenticate(ctx, name, cr.Password)
+	var u *gallery.User
+	err := s.throttled(c, name, func() (err error) {
+		u, err = s.users.Authenticate(ctx, name, cr.Password)
+		return err
+	})
 	if err != nil {
-		if gallery.ErrorCode(err) == gallery.EUNAUTHORIZED {
-			for i, k := range keys {
-				s.throttles[i].fail(k)
-			}
-		}
 		return err
 	}
-	s.throttles[0].reset(keys[0])
 	if old, ok := c.Get(sessionKey).(string); ok {
 		_ = s.sessions.DeleteSession(ctx, old) // a fresh id at every sign-in
 	}
@@ -221,10 +210,47 @@ func (s *Server) handleChangePassword(c echo.Context) error {
 		return err
 	}
 	keep, _ := c.Get(sessionKey).(string)
-	if err := s.users.ChangePassword(c.Request().Context(), u.Username, req.OldPassword, req.NewPassword, keep); err != nil {
+	// Throttled as sign-ins are, and counted with them: a stolen session
+	// must not become a way to guess the password.
+	if err := s.throttled(c, u.Username, func() error {
+		return s.users.ChangePassword(c.Request().Context(), u.Username, req.OldPassword, req.NewPassword, keep)
+	}); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// throttled runs check, a check of the account name's password, under the
+// throttles of that account and of the client's address: refused with
+// 429 and Retry-After while either has failed too often, and counted as a
+// failure when check says the password is wrong (EUNAUTHORIZED).
+func (s *Server) throttled(c echo.Context, name string, check func() error) error {
+	keys := [len(s.throttles)]string{"user:" + name, "ip:" + c.RealIP()}
+	var wait time.Duration
+	var begun []int
+	for i, k := range keys {
+		if w := s.throttles[i].begin(k); w > 0 {
+			wait = max(wait, w)
+		} else {
+			begun = append(begun, i)
+		}
+	}
+	if wait > 0 {
+		for _, i := range begun {
+			s.throttles[i].end(keys[i], false)
+		}
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return gallery.Errorf(gallery.ERATELIMITED, "too many failed password checks; try again in %s", wait.Round(time.Second))
+	}
+	err := check()
+	failed := gallery.ErrorCode(err) == gallery.EUNAUTHORIZED
+	for i, k := range keys {
+		s.throttles[i].end(k, failed)
+	}
+	if err == nil {
+		s.throttles[0].reset(keys[0])
+	}
+	return err
 }
 
 type tokenRequest struct {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"imagerepo/api"
@@ -264,4 +265,57 @@ func findCookie(resp *http.Response, name string) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// TestAccounts_Throttle_TriesAtOnce: tries made at once count against the
+// limit together, so a burst of guesses gets no more of them checked than
+// one after another would.
+func TestAccounts_Throttle_TriesAtOnce(t *testing.T) {
+	ts := newTestServer(t, func(c *api.Config) { c.SignInFailures = 3 }).withAccounts(t)
+	const n = 40
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range n {
+		wg.Go(func() {
+			<-start
+			resp, err := http.Post(ts.URL+"/api/session", "application/json",
+				strings.NewReader(`{"username":"alice","password":"wrong-password"}`))
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[401] > 3 || count[401]+count[429] != n {
+		t.Fatalf("%d wrong passwords at once: %v; want at most 3 checked (401), the rest refused (429)", n, count)
+	}
+	newClient(t, ts).must(429, "POST", "/api/session", `{"username":"alice","password":"alice-password"}`)
+}
+
+// TestAccounts_ChangePasswordThrottled: wrong old passwords count as
+// failed sign-ins of the account: a stolen session cannot be used to guess
+// the password, through either door.
+func TestAccounts_ChangePasswordThrottled(t *testing.T) {
+	ts := newTestServer(t, func(c *api.Config) { c.SignInFailures = 3 }).withAccounts(t)
+	c := newClient(t, ts)
+	c.must(200, "POST", "/api/session", `{"username":"alice","password":"alice-password"}`)
+	for range 3 {
+		c.must(401, "POST", "/api/me/password", `{"old_password":"wrong-password","new_password":"new-password-1"}`)
+	}
+	resp, b := c.do("POST", "/api/me/password", `{"old_password":"alice-password","new_password":"new-password-1"}`)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("change after 3 wrong old passwords: %d %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
+	}
+	newClient(t, ts).must(429, "POST", "/api/session", `{"username":"alice","password":"alice-password"}`)
+	c.must(200, "GET", "/api/me", "") // the session itself goes on
 }

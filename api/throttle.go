@@ -7,9 +7,12 @@ import (
 	"time"
 )
 
-// throttle counts failed sign-ins per key (an account, a client address)
-// in a fixed window, and refuses further tries once a key has failed max
-// times, until its window ends. It is in memory: a restart forgets it.
+// throttle counts failed password checks per key (an account, a client
+// address) in a fixed window, and refuses further tries once a key has
+// failed max times, until its window ends. A try is counted from its
+// begin, before the password is checked, so that tries made at once
+// cannot all pass while none has failed yet. It is in memory: a restart
+// forgets it.
 type throttle struct {
 	max    int
 	window time.Duration
@@ -21,6 +24,7 @@ type throttle struct {
 
 type throttleEntry struct {
 	failures int
+	pending  int // tries begun and not ended
 	start    time.Time
 }
 
@@ -29,58 +33,86 @@ type throttleEntry struct {
 // keys are not tracked until some expire.
 const maxThrottleEntries = 100_000
 
+// busyRetry is what a key waits when its tries under way, not its
+// failures, fill its allowance: they end in well under that.
+const busyRetry = time.Second
+
 func newThrottle(max int, window time.Duration) *throttle {
 	return &throttle{max: max, window: window, now: time.Now, entries: map[string]*throttleEntry{}}
 }
 
-// retryAfter returns how long key must wait, or 0 when it may try.
-func (t *throttle) retryAfter(key string) time.Duration {
+// begin starts a try of key and returns 0, or returns how long key must
+// wait and starts nothing. Every begin that returned 0 is followed by one
+// end.
+func (t *throttle) begin(key string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e, ok := t.entries[key]
-	if !ok {
-		return 0
-	}
-	left := e.start.Add(t.window).Sub(t.now())
-	if left <= 0 {
-		delete(t.entries, key)
-		return 0
+	e := t.entry(key)
+	if e == nil {
+		return 0 // not tracked: the table is full
 	}
 	if e.failures >= t.max {
-		return left
+		return e.start.Add(t.window).Sub(t.now())
 	}
+	if e.failures+e.pending >= t.max {
+		return busyRetry
+	}
+	e.pending++
 	return 0
 }
 
-// fail records a failed try of key.
-func (t *throttle) fail(key string) {
+// end ends a try of key begun with begin; failed says the password was
+// wrong.
+func (t *throttle) end(key string, failed bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	e := t.entry(key)
+	if e == nil {
+		return
+	}
+	e.pending = max(e.pending-1, 0)
+	if failed {
+		e.failures++
+	} else if e.failures == 0 && e.pending == 0 {
+		delete(t.entries, key)
+	}
+}
+
+// entry returns key's entry in its current window, made if need be; nil
+// when the table is full. The caller holds mu.
+func (t *throttle) entry(key string) *throttleEntry {
 	now := t.now()
 	e, ok := t.entries[key]
-	if !ok || now.Sub(e.start) >= t.window {
-		if !ok && len(t.entries) >= maxThrottleEntries {
+	if !ok {
+		if len(t.entries) >= maxThrottleEntries {
 			t.prune(now)
 			if len(t.entries) >= maxThrottleEntries {
-				return
+				return nil
 			}
 		}
 		e = &throttleEntry{start: now}
 		t.entries[key] = e
+	} else if now.Sub(e.start) >= t.window {
+		e.failures, e.start = 0, now
 	}
-	e.failures++
+	return e
 }
 
-// reset forgets key's failures (after a successful sign-in).
+// reset forgets key's failures (after a right password).
 func (t *throttle) reset(key string) {
 	t.mu.Lock()
-	delete(t.entries, key)
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	if e, ok := t.entries[key]; ok {
+		e.failures = 0
+		if e.pending == 0 {
+			delete(t.entries, key)
+		}
+	}
 }
 
 func (t *throttle) prune(now time.Time) {
 	for k, e := range t.entries {
-		if now.Sub(e.start) >= t.window {
+		if now.Sub(e.start) >= t.window && e.pending == 0 {
 			delete(t.entries, k)
 		}
 	}
