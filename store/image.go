@@ -284,16 +284,19 @@ func (s *ImageService) UpdateImage(ctx context.Context, id string, upd gallery.I
 }
 
 // DeleteImage removes the document, and its bytes when no other document
-// refers to them.
+// refers to them. A SetMedia of the image committed between its read of
+// the document and its write makes it start over (see errBlobsMoved).
 func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 	leave, err := s.enterImage(ctx, id)
 	if err != nil {
 		return err
 	}
 	defer leave()
+	return retryMoved(func() error { return s.deleteOnce(id) })
+}
 
-	// The bytes a document refers to never change, so they can be read
-	// before the lock.
+func (s *ImageService) deleteOnce(id string) error {
+	// Read before the lock; the write checks that they are still the ones.
 	var shas []string
 	if err := s.db.bolt.View(func(tx *bbolt.Tx) error {
 		img, err := getImage(tx, id)
@@ -307,10 +310,13 @@ func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 
 	unlock := s.db.lockSHAs(shas...)
 	defer unlock()
-	err = s.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := s.db.bolt.Update(func(tx *bbolt.Tx) error {
 		img, err := getImage(tx, id) // again: a concurrent delete may have won
 		if err != nil {
 			return err
+		}
+		if !slices.Equal(blobsOf(img), shas) {
+			return errBlobsMoved
 		}
 		if err := deleteImage(tx, img); err != nil {
 			return err
@@ -328,10 +334,32 @@ func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 	return nil
 }
 
+// errBlobsMoved says that a document's bytes changed between the read
+// that chose which sha locks to take and the write (SetMedia gave it other
+// thumbnails): the write did nothing, and is made again.
+var errBlobsMoved = errors.New("store: the image's thumbnails changed meanwhile")
+
+// retryMoved runs write until it does not end in errBlobsMoved. Each such
+// end means another write to the image went in, so a few tries suffice.
+func retryMoved(write func() error) error {
+	var err error
+	for range 8 {
+		if err = write(); !errors.Is(err, errBlobsMoved) {
+			return err
+		}
+	}
+	return err
+}
+
 // blobsOf lists the shas of the bytes img refers to: its original and its
 // thumbnails.
 func blobsOf(img *gallery.Image) []string {
-	shas := []string{img.SHA256}
+	return append([]string{img.SHA256}, thumbSHAs(img)...)
+}
+
+// thumbSHAs lists the shas of img's thumbnails.
+func thumbSHAs(img *gallery.Image) []string {
+	shas := make([]string, 0, len(img.Thumbs))
 	for _, t := range img.Thumbs {
 		shas = append(shas, t.SHA256)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"slices"
 
 	"go.etcd.io/bbolt"
 
@@ -19,6 +20,8 @@ var _ gallery.MediaSetter = (*ImageService)(nil)
 // document gets its displayed size, EXIF fields and hash in one write,
 // counted in the write sequence like any other. Thumbnails the image had
 // are replaced, their bytes removed when nothing else refers to them.
+// Another SetMedia of the image committed meanwhile makes it start over,
+// so that every blob it drops is one whose lock it holds.
 func (s *ImageService) SetMedia(ctx context.Context, id string, p *gallery.Processed) (*gallery.Image, error) {
 	if p == nil {
 		return nil, errors.New("store: SetMedia without media")
@@ -32,6 +35,20 @@ func (s *ImageService) SetMedia(ctx context.Context, id string, p *gallery.Proce
 	if err := checkThumbs(thumbs); err != nil {
 		return nil, err
 	}
+	leave, err := s.enterImage(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	var img *gallery.Image
+	err = retryMoved(func() (err error) {
+		img, err = s.setMediaOnce(ctx, id, p, thumbs)
+		return err
+	})
+	return img, err
+}
+
+func (s *ImageService) setMediaOnce(ctx context.Context, id string, p *gallery.Processed, thumbs []gallery.ThumbData) (*gallery.Image, error) {
 	var newThumbs []gallery.Thumb
 	var temps []*tempBlob
 	for _, th := range thumbs {
@@ -48,20 +65,13 @@ func (s *ImageService) SetMedia(ctx context.Context, id string, p *gallery.Proce
 		return nil, err
 	}
 
-	leave, err := s.enterImage(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	defer leave()
-
-	// The thumbnails the document has now, to drop if nothing else uses them.
+	// The thumbnails the document has now, to drop if nothing else uses
+	// them; the write checks that they are still the ones.
 	var old []string
 	if err := s.db.bolt.View(func(tx *bbolt.Tx) error {
 		img, err := getImage(tx, id)
 		if err == nil {
-			for _, t := range img.Thumbs {
-				old = append(old, t.SHA256)
-			}
+			old = thumbSHAs(img)
 		}
 		return err
 	}); err != nil {
@@ -85,10 +95,13 @@ func (s *ImageService) SetMedia(ctx context.Context, id string, p *gallery.Proce
 		}
 	}
 	var img *gallery.Image
-	err = s.db.bolt.Update(func(tx *bbolt.Tx) (err error) {
+	err := s.db.bolt.Update(func(tx *bbolt.Tx) (err error) {
 		img, err = getImage(tx, id) // again: it may have been deleted
 		if err != nil {
 			return err
+		}
+		if !slices.Equal(thumbSHAs(img), old) {
+			return errBlobsMoved
 		}
 		for _, t := range img.Thumbs {
 			if err := tx.Bucket(thumbRefBucket).Delete(thumbRefKey(t.SHA256, img.ID)); err != nil {

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,5 +126,41 @@ func TestDB_MediaPending(t *testing.T) {
 	}
 	if p, _ := pending(); p {
 		t.Fatal("still pending after a full pass")
+	}
+}
+
+// TestImageService_SetMediaRaces: SetMedia beside a delete of the same
+// image, or beside another SetMedia, leaves no bytes behind that no
+// document refers to, whichever commits first.
+func TestImageService_SetMediaRaces(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	media := func(i, j int) *gallery.Processed {
+		th := thumbsOf(fmt.Sprintf("small %d %d", i, j), fmt.Sprintf("large %d %d", i, j))
+		return &gallery.Processed{Info: gallery.ImageInfo{ContentType: "image/jpeg", Width: 4, Height: 2}, Small: th[0], Large: th[1]}
+	}
+	for i := range 150 {
+		img := create(t, s, "alice", fmt.Sprintf("original %d", i))
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		wg.Go(func() { _, errs[0] = s.SetMedia(ctx, img.ID, media(i, 0)) })
+		if i%2 == 0 {
+			wg.Go(func() { errs[1] = s.DeleteImage(ctx, img.ID) })
+		} else {
+			wg.Go(func() { _, errs[2] = s.SetMedia(ctx, img.ID, media(i, 1)) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil && gallery.ErrorCode(err) != gallery.ENOTFOUND {
+				t.Fatalf("round %d: %v", i, err)
+			}
+		}
+	}
+	r, err := db.Check(ctx, CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Orphans) > 0 || r.Err() != nil {
+		t.Fatalf("%d blobs no document refers to; problems: %v", len(r.Orphans), r.Err())
 	}
 }
