@@ -69,6 +69,12 @@ func TestGetImage_CachedEncoding(t *testing.T) {
 		}
 	}
 
+	if resp, body := do(t, "HEAD", url, nil, nil); resp.StatusCode != 200 || len(body) != 0 ||
+		resp.Header.Get("Content-Length") != strconv.Itoa(len(miss)) || resp.Header.Get("X-Cache") != "hit" {
+		t.Errorf("HEAD: %d, Content-Length %q (GET sent %d bytes), X-Cache %q, %d bytes of body",
+			resp.StatusCode, resp.Header.Get("Content-Length"), len(miss), resp.Header.Get("X-Cache"), len(body))
+	}
+
 	resp, body := do(t, "PATCH", url, strings.NewReader(`{"title":"renamed","visibility":"private"}`),
 		withHeader(ts.as("alice"), "Content-Type", "application/json"))
 	if resp.StatusCode != 200 {

@@ -258,6 +258,10 @@ func TestRoutes_Images(t *testing.T) {
 		{name: "file HEAD", method: "HEAD", url: "/api/images/{second}/file", wantStatus: 200,
 			wantHeader: map[string]string{"Content-Length": itoa(len(blue))}},
 		{name: "file of unknown id is 404", method: "GET", url: "/api/images/{missing}/file", wantStatus: 404},
+		{name: "document HEAD", method: "HEAD", url: "/api/images/{second}", wantStatus: 200,
+			wantHeader: map[string]string{"Content-Type": "application/json", "X-Cache": "hit"}},
+		{name: "document HEAD of unknown id is 404", method: "HEAD", url: "/api/images/{missing}", wantStatus: 404,
+			wantHeader: map[string]string{"X-Cache": "miss"}},
 
 		{name: "delete", method: "DELETE", url: "/api/images/{gone}", wantStatus: 204},
 		{name: "deleted image is 404", method: "GET", url: "/api/images/{gone}", wantStatus: 404},

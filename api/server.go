@@ -165,6 +165,7 @@ func NewServer(cfg Config, svc Services, decoder Decoder, ui fs.FS, logger *slog
 	e.POST("/api/images", s.handleUpload)
 	e.POST("/api/images/delete", s.handleBulkDelete)
 	e.GET("/api/images/:id", s.handleGetImage)
+	e.HEAD("/api/images/:id", s.handleGetImage)
 	e.PATCH("/api/images/:id", s.handlePatchImage)
 	e.DELETE("/api/images/:id", s.handleDeleteImage)
 	e.GET("/api/images/:id/file", s.handleFile)
