@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -106,8 +107,9 @@ type DB struct {
 }
 
 // Open opens (creating if needed) the data directory dir. It fails fast when
-// another process holds it, refuses a schema newer than SchemaVersion and
-// runs the migrations up to it. When the last run stopped uncleanly it starts
+// another process holds it, refuses a damaged bbolt file, or none beside
+// stored bytes (see checkNotLost), refuses a schema newer than
+// SchemaVersion and runs the migrations up to it. When the last run stopped uncleanly it starts
 // a background sweep of unreferenced blobs and returns without waiting.
 func Open(dir string, opts Options) (*DB, error) {
 	if opts.LockTimeout <= 0 {
@@ -138,6 +140,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		argon:     argon,
 		dummyHash: dummyPasswordHash(argon),
 	}
+	if err := db.checkNotLost(); err != nil {
+		return nil, err
+	}
 	if opts.ReadOnly {
 		return db.openReadOnly(opts)
 	}
@@ -147,19 +152,26 @@ func Open(dir string, opts Options) (*DB, error) {
 
 	// The lock comes first: until we hold it, the marker and the temp files
 	// may belong to a live process.
-	bdb, err := bbolt.Open(filepath.Join(dir, dbFile), 0o600, &bbolt.Options{
+	bdb, err := openBolt(filepath.Join(dir, dbFile), &bbolt.Options{
 		Timeout:      opts.LockTimeout,
 		FreelistType: bbolt.FreelistMapType,
 	})
 	if errors.Is(err, bbolt.ErrTimeout) {
 		return nil, fmt.Errorf("data dir %q is in use by another imagerepo process", dir)
 	} else if err != nil {
-		return nil, dirErr(dir, fmt.Errorf("store: open %s: %w", filepath.Join(dir, dbFile), err))
+		return nil, dirErr(dir, err)
 	}
 	db.bolt = bdb
 	db.openedAt = time.Now()
 
-	crashed, err := db.start()
+	var crashed bool
+	err = db.checkFileSize()
+	if err == nil {
+		err = catchDamage(db.dbPath(), func() (err error) {
+			crashed, err = db.start()
+			return err
+		})
+	}
 	if err != nil {
 		_ = bdb.Close()
 		return nil, dirErr(dir, err)
@@ -182,18 +194,27 @@ func (db *DB) openReadOnly(opts Options) (*DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout, ReadOnly: true})
+	bdb, err := openBolt(path, &bbolt.Options{Timeout: opts.LockTimeout, ReadOnly: true})
 	if errors.Is(err, bbolt.ErrTimeout) {
 		return nil, fmt.Errorf("data dir %q is in use by another imagerepo process", db.dir)
 	} else if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, err
 	}
 	db.bolt = bdb
 	var v uint64
-	_ = bdb.View(func(tx *bbolt.Tx) error {
-		v = schemaVersion(tx)
-		return nil
-	})
+	err = db.checkFileSize()
+	if err == nil {
+		err = catchDamage(path, func() error {
+			return bdb.View(func(tx *bbolt.Tx) error {
+				v = schemaVersion(tx)
+				return nil
+			})
+		})
+	}
+	if err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
 	if v != SchemaVersion {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("data dir %q holds schema version %d, this imagerepo %d: start the server on it once to migrate it", db.dir, v, SchemaVersion)
@@ -312,6 +333,125 @@ func (db *DB) update(ctx context.Context, op string, fn func(tx *bbolt.Tx) error
 // dirErr says in plain words that the data directory cannot be written when
 // err comes from a read-only file system or missing permissions, and returns
 // any other err as it is.
+func (db *DB) dbPath() string { return filepath.Join(db.dir, dbFile) }
+
+// openBolt opens the bbolt file at path. A file that is not a sound bbolt
+// file is called damaged (see damagedErr), also where bbolt panics on it
+// as it opens (it reads the freelist then); bbolt.ErrTimeout comes back as
+// it is.
+func openBolt(path string, opts *bbolt.Options) (bdb *bbolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			bdb, err = nil, damagedErr(path, r)
+		}
+	}()
+	bdb, err = bbolt.Open(path, 0o600, opts)
+	var pathErr *fs.PathError
+	var errno syscall.Errno
+	switch {
+	case err == nil || errors.Is(err, bbolt.ErrTimeout):
+		return bdb, err
+	case errors.As(err, &pathErr) || errors.As(err, &errno):
+		return nil, fmt.Errorf("store: open %s: %w", path, err) // the system's, not the file's
+	}
+	return nil, damagedErr(path, err) // bbolt's: invalid, checksum, version, size ...
+}
+
+// checkNotLost refuses a bbolt file that is missing or empty while blobs
+// are stored: the database was lost (deleted, or cut to nothing). bbolt
+// would make a new, empty one, the gallery would look empty, and every
+// stored byte would look unreferenced, for the sweep after an unclean stop
+// and verify --repair to delete.
+func (db *DB) checkNotLost() error {
+	fi, err := os.Stat(db.dbPath())
+	switch {
+	case err == nil && fi.Size() > 0:
+		return nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil // bbolt.Open says what is wrong
+	case !hasBlobs(db.blobDir):
+		return nil // a new data directory
+	}
+	what := "missing"
+	if err == nil {
+		what = "empty"
+	}
+	return fmt.Errorf("data dir %q holds stored images (%s) but its database %s is %s: %s; to start afresh instead, move %s away",
+		db.dir, blobsDir, dbFile, what, restoreAdvice(db.dir), blobsDir)
+}
+
+// hasBlobs reports whether some shard of the blob folder holds a file.
+func hasBlobs(blobDir string) bool {
+	shards, err := os.ReadDir(blobDir)
+	if err != nil {
+		return false
+	}
+	for _, sh := range shards {
+		if !sh.IsDir() || len(sh.Name()) != 2 {
+			continue // the temp folder, or not ours
+		}
+		f, err := os.Open(filepath.Join(blobDir, sh.Name()))
+		if err != nil {
+			continue
+		}
+		names, _ := f.Readdirnames(1)
+		f.Close()
+		if len(names) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// damagedErr says that the bbolt file at path cannot be read as it is,
+// and what to do.
+func damagedErr(path string, cause any) error {
+	return fmt.Errorf("store: %s is damaged (%v): %s", path, cause, restoreAdvice(filepath.Dir(path)))
+}
+
+// restoreAdvice says how to put the data directory dir back from a backup.
+func restoreAdvice(dir string) string {
+	return fmt.Sprintf("move %s aside and restore a backup in its place (imagerepo restore --data %s BACKUP.tar)", dir, dir)
+}
+
+// catchDamage runs fn, which reads the bbolt file at path, and turns the
+// panic bbolt raises on a page that is not what it should be into
+// damagedErr; also a read of the mapped file past its end (SIGBUS), which
+// would otherwise end the process.
+func catchDamage(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = damagedErr(path, r)
+		}
+	}()
+	return fn()
+}
+
+// checkFileSize refuses a bbolt file shorter than its meta page says its
+// pages reach (a copy or a disk that stopped short): bbolt would read past
+// its end and panic, or read zeros as pages.
+func (db *DB) checkFileSize() error {
+	var need int64
+	if err := catchDamage(db.dbPath(), func() error {
+		return db.bolt.View(func(tx *bbolt.Tx) error {
+			need = tx.Size()
+			return nil
+		})
+	}); err != nil {
+		return err
+	}
+	fi, err := os.Stat(db.dbPath())
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if fi.Size() < need {
+		return damagedErr(db.dbPath(), fmt.Sprintf("cut short: %d bytes where its pages need %d", fi.Size(), need))
+	}
+	return nil
+}
+
 func dirErr(dir string, err error) error {
 	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
 		return fmt.Errorf("data dir %q is read-only or not writable by this user (imagerepo needs to write there): %w", dir, err)

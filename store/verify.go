@@ -67,8 +67,17 @@ type CheckReport struct {
 func (r *CheckReport) Err() error { return errors.Join(r.Problems...) }
 
 // Check is Verify that says what it found. Problems with the data come back
-// in the report; the error is for a check that could not run.
-func (db *DB) Check(ctx context.Context, opts CheckOptions) (*CheckReport, error) {
+// in the report; the error is for a check that could not run, such as one
+// stopped by a page of the bbolt file that bbolt cannot read.
+func (db *DB) Check(ctx context.Context, opts CheckOptions) (r *CheckReport, err error) {
+	err = catchDamage(db.dbPath(), func() (err error) {
+		r, err = db.check(ctx, opts)
+		return err
+	})
+	return r, err
+}
+
+func (db *DB) check(ctx context.Context, opts CheckOptions) (*CheckReport, error) {
 	leave, err := db.enter()
 	if err != nil {
 		return nil, err

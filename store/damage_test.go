@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.etcd.io/bbolt"
+)
+
+// damagedDir makes a data directory of 300 images, closed, and returns it
+// with the size its bbolt file's pages need (the file may be longer: bbolt
+// grows it in steps).
+func damagedDir(t *testing.T) (string, int64) {
+	t.Helper()
+	dir := t.TempDir()
+	db := openDB(t, dir, Options{})
+	batch := make([]NewImage, 300)
+	for i := range batch {
+		img := newImage("alice")
+		img.Title = fmt.Sprintf("image %d with a title long enough to fill pages", i)
+		batch[i] = NewImage{Image: img, Body: fmt.Appendf(nil, "bytes %d", i)}
+	}
+	if _, err := NewImageService(db).CreateImages(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	var need int64
+	db.bolt.View(func(tx *bbolt.Tx) error {
+		need = tx.Size()
+		return nil
+	})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir, need
+}
+
+// TestOpen_DamagedFile: a bbolt file cut short, with its meta pages or its
+// other pages overwritten, is refused with a message that says it is
+// damaged and how to restore, never with a panic or a crash (bbolt
+// panics, or faults reading past the end of the mapped file); the stored
+// bytes are left alone.
+func TestOpen_DamagedFile(t *testing.T) {
+	dir, size := damagedDir(t)
+	pristine := t.TempDir()
+	if err := os.CopyFS(pristine, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	blobs := countFiles(t, filepath.Join(dir, blobsDir))
+	overwrite := func(off, n int64) func(f *os.File) error {
+		return func(f *os.File) error {
+			_, err := f.WriteAt([]byte(strings.Repeat("\xa5", int(n))), off)
+			return err
+		}
+	}
+	damage := map[string]func(f *os.File) error{
+		"cut to half":          func(f *os.File) error { return f.Truncate(size / 2) },
+		"cut off page-aligned": func(f *os.File) error { return f.Truncate(size - 4096) },
+		"cut mid-page":         func(f *os.File) error { return f.Truncate(size - 5000) },
+		"cut to 5000 bytes":    func(f *os.File) error { return f.Truncate(5000) },
+		"meta pages":           overwrite(0, 8192),
+		"other pages":          overwrite(8192, size-8192),
+	}
+	for name, hurt := range damage {
+		for _, readOnly := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, read-only %v", name, readOnly), func(t *testing.T) {
+				os.RemoveAll(dir)
+				if err := os.CopyFS(dir, os.DirFS(pristine)); err != nil {
+					t.Fatal(err)
+				}
+				f, err := os.OpenFile(filepath.Join(dir, dbFile), os.O_RDWR, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := hurt(f); err != nil {
+					t.Fatal(err)
+				}
+				f.Close()
+				db, err := Open(dir, Options{ReadOnly: readOnly, Logger: slog.New(slog.DiscardHandler)})
+				if err == nil {
+					// Open reads only what it needs; the check reads every page.
+					_, err = db.Check(context.Background(), CheckOptions{})
+					db.Close()
+				}
+				if err == nil || !strings.Contains(err.Error(), "is damaged") || !strings.Contains(err.Error(), "imagerepo restore --data") {
+					t.Fatalf("err = %v; want it called damaged, with how to restore", err)
+				}
+				if n := countFiles(t, filepath.Join(dir, blobsDir)); n != blobs {
+					t.Fatalf("%d blob files left of %d", n, blobs)
+				}
+			})
+		}
+	}
+}
+
+// TestOpen_LostDatabase: a bbolt file that is missing or empty beside
+// stored bytes is refused, in both modes, rather than made anew (every
+// stored byte would then look unreferenced, for the sweep to delete); a
+// new data directory, or one whose blob folder holds nothing, opens.
+func TestOpen_LostDatabase(t *testing.T) {
+	dir, _ := damagedDir(t)
+	blobs := countFiles(t, filepath.Join(dir, blobsDir))
+	for _, what := range []string{"missing", "empty"} {
+		for _, readOnly := range []bool{false, true} {
+			if what == "missing" {
+				os.Remove(filepath.Join(dir, dbFile))
+			} else if err := os.WriteFile(filepath.Join(dir, dbFile), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Open(dir, Options{ReadOnly: readOnly, Logger: slog.New(slog.DiscardHandler)})
+			if err == nil || !strings.Contains(err.Error(), "holds stored images") || !strings.Contains(err.Error(), "is "+what) {
+				t.Fatalf("%s, read-only %v: err = %v", what, readOnly, err)
+			}
+			if n := countFiles(t, filepath.Join(dir, blobsDir)); n != blobs {
+				t.Fatalf("%s: %d blob files left of %d", what, n, blobs)
+			}
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(dir, blobsDir)); err != nil {
+		t.Fatal(err)
+	}
+	openDB(t, dir, Options{}) // moved away: a fresh start
+	openDB(t, t.TempDir(), Options{})
+}
