@@ -101,7 +101,7 @@ func firstAdmin(tx *bbolt.Tx) (string, error) {
 // with accounts added by other means). When done already it costs one get.
 func (db *DB) adoptAtStart() error {
 	need := false
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.viewTx(func(tx *bbolt.Tx) error {
 		if tx.Bucket(metaBucket).Get(adoptedKey) != nil {
 			return nil
 		}
@@ -113,7 +113,7 @@ func (db *DB) adoptAtStart() error {
 		return err
 	}
 	n := 0
-	if err := db.bolt.Update(func(tx *bbolt.Tx) (err error) {
+	if err := db.updateTx(func(tx *bbolt.Tx) (err error) {
 		n, err = db.adoptOwnerless(tx)
 		return err
 	}); err != nil {

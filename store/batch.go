@@ -84,7 +84,7 @@ func (s *ImageService) CreateImages(ctx context.Context, batch []NewImage) ([]*g
 	}
 
 	created := 0
-	err = s.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err = s.db.updateTx(func(tx *bbolt.Tx) error {
 		for i, img := range imgs {
 			existing, err := findByOwnerSHA(tx, img.Owner, img.SHA256)
 			if err != nil {

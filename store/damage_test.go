@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"go.etcd.io/bbolt"
+
+	"imagerepo/gallery"
 )
 
 // damagedDir makes a data directory of 300 images, closed, and returns it
@@ -125,4 +128,48 @@ func TestOpen_LostDatabase(t *testing.T) {
 	}
 	openDB(t, dir, Options{}) // moved away: a fresh start
 	openDB(t, t.TempDir(), Options{})
+}
+
+// TestDB_DamageWhileOpen: pages damaged under a running store make its
+// reads fail with an error, not a panic that would end the process (the
+// search rebuild and the media migration read from goroutines of their
+// own), and a write that panics is rolled back.
+func TestDB_DamageWhileOpen(t *testing.T) {
+	dir, need := damagedDir(t)
+	db := openDB(t, dir, Options{})
+	s := NewImageService(db)
+	ctx := context.Background()
+	if _, _, err := s.FindImages(ctx, gallery.ImageFilter{All: true}); err != nil {
+		t.Fatal(err)
+	}
+	var p *txPanic
+	before, _ := db.WriteSeq()
+	err := db.updateTx(func(tx *bbolt.Tx) error {
+		if err := bumpWriteSeq(tx, 1); err != nil {
+			return err
+		}
+		panic("a bug")
+	})
+	if !errors.As(err, &p) {
+		t.Fatalf("a panicking write: %v", err)
+	}
+	if after, _ := db.WriteSeq(); after != before {
+		t.Fatalf("the panicking write went in: write seq %d → %d", before, after)
+	}
+
+	f, err := os.OpenFile(filepath.Join(dir, dbFile), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte(strings.Repeat("\xa5", int(need-8192))), 8192); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, _, err = s.FindImages(ctx, gallery.ImageFilter{All: true})
+	if !errors.As(err, &p) || !strings.Contains(err.Error(), "imagerepo verify") {
+		t.Fatalf("listing over damaged pages: %v", err)
+	}
+	if _, err := db.Check(ctx, CheckOptions{}); err == nil || !strings.Contains(err.Error(), "is damaged") {
+		t.Fatalf("check over damaged pages: %v", err)
+	}
 }

@@ -310,7 +310,7 @@ func (db *DB) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 		return err
 	}
 	defer leave()
-	return db.bolt.View(fn)
+	return db.viewTx(fn)
 }
 
 // update runs fn in a write transaction as one operation, like view. A
@@ -324,15 +324,44 @@ func (db *DB) update(ctx context.Context, op string, fn func(tx *bbolt.Tx) error
 		return err
 	}
 	defer leave()
-	if err := db.bolt.Update(fn); err != nil {
+	if err := db.updateTx(fn); err != nil {
 		return storageErr(op, err)
 	}
 	return nil
 }
 
-// dirErr says in plain words that the data directory cannot be written when
-// err comes from a read-only file system or missing permissions, and returns
-// any other err as it is.
+// viewTx and updateTx run fn in a bbolt read or write transaction. A panic
+// in it comes back as a *txPanic, logged with its stack, instead of ending
+// the process: the search index's rebuild, the media migration and the
+// sweep read the store from goroutines of their own.
+func (db *DB) viewTx(fn func(*bbolt.Tx) error) error   { return db.runTx(false, fn) }
+func (db *DB) updateTx(fn func(*bbolt.Tx) error) error { return db.runTx(true, fn) }
+
+// runTx is catching for a transaction, without its closures: it is on
+// every store read.
+func (db *DB) runTx(writable bool, fn func(*bbolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			db.log.Error("store: a transaction panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = &txPanic{r}
+		}
+	}()
+	if writable {
+		return db.bolt.Update(fn)
+	}
+	return db.bolt.View(fn)
+}
+
+// txPanic is a panic raised in a bbolt transaction, as an error: bbolt's
+// on a page that is not what it should be, a fault reading the mapped file
+// (see catching), or a bug. bbolt rolled the transaction back.
+type txPanic struct{ r any }
+
+func (p *txPanic) Error() string {
+	return fmt.Sprintf("store: a database read failed (%v): its file may be damaged; imagerepo verify checks it", p.r)
+}
+
 func (db *DB) dbPath() string { return filepath.Join(db.dir, dbFile) }
 
 // openBolt opens the bbolt file at path. A file that is not a sound bbolt
@@ -340,17 +369,15 @@ func (db *DB) dbPath() string { return filepath.Join(db.dir, dbFile) }
 // as it opens (it reads the freelist then); bbolt.ErrTimeout comes back as
 // it is.
 func openBolt(path string, opts *bbolt.Options) (bdb *bbolt.DB, err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			bdb, err = nil, damagedErr(path, r)
-		}
-	}()
-	bdb, err = bbolt.Open(path, 0o600, opts)
+	err = catchDamage(path, func() (err error) {
+		bdb, err = bbolt.Open(path, 0o600, opts)
+		return err
+	})
 	var pathErr *fs.PathError
 	var errno syscall.Errno
+	var damaged *damageError
 	switch {
-	case err == nil || errors.Is(err, bbolt.ErrTimeout):
+	case err == nil || errors.Is(err, bbolt.ErrTimeout) || errors.As(err, &damaged):
 		return bdb, err
 	case errors.As(err, &pathErr) || errors.As(err, &errno):
 		return nil, fmt.Errorf("store: open %s: %w", path, err) // the system's, not the file's
@@ -406,8 +433,15 @@ func hasBlobs(blobDir string) bool {
 
 // damagedErr says that the bbolt file at path cannot be read as it is,
 // and what to do.
-func damagedErr(path string, cause any) error {
-	return fmt.Errorf("store: %s is damaged (%v): %s", path, cause, restoreAdvice(filepath.Dir(path)))
+func damagedErr(path string, cause any) error { return &damageError{path, cause} }
+
+type damageError struct {
+	path  string
+	cause any
+}
+
+func (e *damageError) Error() string {
+	return fmt.Sprintf("store: %s is damaged (%v): %s", e.path, e.cause, restoreAdvice(filepath.Dir(e.path)))
 }
 
 // restoreAdvice says how to put the data directory dir back from a backup.
@@ -419,11 +453,22 @@ func restoreAdvice(dir string) string {
 // panic bbolt raises on a page that is not what it should be into
 // damagedErr; also a read of the mapped file past its end (SIGBUS), which
 // would otherwise end the process.
-func catchDamage(path string, fn func() error) (err error) {
+func catchDamage(path string, fn func() error) error {
+	err := catching(fn, func(r any) error { return damagedErr(path, r) })
+	if p := (*txPanic)(nil); errors.As(err, &p) {
+		return damagedErr(path, p.r)
+	}
+	return err
+}
+
+// catching runs fn and returns a panic raised in it as the error made by
+// wrap; also a fault reading memory, such as a read of the mapped bbolt
+// file past its end (SIGBUS), which would otherwise end the process.
+func catching(fn func() error, wrap func(r any) error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = damagedErr(path, r)
+			err = wrap(r)
 		}
 	}()
 	return fn()
@@ -435,7 +480,7 @@ func catchDamage(path string, fn func() error) (err error) {
 func (db *DB) checkFileSize() error {
 	var need int64
 	if err := catchDamage(db.dbPath(), func() error {
-		return db.bolt.View(func(tx *bbolt.Tx) error {
+		return db.viewTx(func(tx *bbolt.Tx) error {
 			need = tx.Size()
 			return nil
 		})
@@ -452,6 +497,9 @@ func (db *DB) checkFileSize() error {
 	return nil
 }
 
+// dirErr says in plain words that the data directory cannot be written when
+// err comes from a read-only file system or missing permissions, and returns
+// any other err as it is.
 func dirErr(dir string, err error) error {
 	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
 		return fmt.Errorf("data dir %q is read-only or not writable by this user (imagerepo needs to write there): %w", dir, err)

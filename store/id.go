@@ -38,7 +38,7 @@ func (db *DB) newID() (string, time.Time) {
 
 // loadLastID starts the id clock at the newest stored id.
 func (db *DB) loadLastID() error {
-	return db.bolt.View(func(tx *bbolt.Tx) error {
+	return db.viewTx(func(tx *bbolt.Tx) error {
 		k, _ := tx.Bucket(imagesBucket).Cursor().Last()
 		if k == nil {
 			return nil

@@ -53,7 +53,7 @@ func (s *ImageService) FindImageByID(ctx context.Context, id string) (*gallery.I
 	defer leave()
 
 	var img *gallery.Image
-	err = s.db.bolt.View(func(tx *bbolt.Tx) (err error) {
+	err = s.db.viewTx(func(tx *bbolt.Tx) (err error) {
 		img, err = getImage(tx, id)
 		return err
 	})
@@ -89,7 +89,7 @@ func (s *ImageService) FindImages(ctx context.Context, filter gallery.ImageFilte
 	defer leave()
 
 	var imgs []*gallery.Image
-	err = s.db.bolt.View(func(tx *bbolt.Tx) (err error) {
+	err = s.db.viewTx(func(tx *bbolt.Tx) (err error) {
 		imgs, err = findImages(ctx, tx, filter, limit+1)
 		return err
 	})
@@ -157,7 +157,7 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 	// bytes, so what this read sees holds until our commit, but for the
 	// owner change of adoptOwnerless, which the write checks for.
 	var existing *gallery.Image
-	err = s.db.bolt.View(func(tx *bbolt.Tx) (err error) {
+	err = s.db.viewTx(func(tx *bbolt.Tx) (err error) {
 		existing, err = findByOwnerSHA(tx, img.Owner, t.sha)
 		return err
 	})
@@ -188,7 +188,7 @@ func (s *ImageService) CreateImage(ctx context.Context, img *gallery.Image, body
 		return nil, false, storageErr("commit image", err)
 	}
 	img.SHA256, img.Bytes = t.sha, t.bytes
-	err = s.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err = s.db.updateTx(func(tx *bbolt.Tx) error {
 		// Again, in the write: handing ownerless images to the first admin
 		// adds owner+sha entries without the sha lock (never a reference
 		// to bytes that were not referenced before, so the blob is safe).
@@ -244,7 +244,7 @@ func (s *ImageService) dropUnreferenced(shas []string) {
 		return
 	}
 	var drop []string
-	if err := s.db.bolt.View(func(tx *bbolt.Tx) error {
+	if err := s.db.viewTx(func(tx *bbolt.Tx) error {
 		for _, sha := range shas {
 			if !shaReferenced(tx, sha) && !slices.Contains(drop, sha) {
 				drop = append(drop, sha)
@@ -272,7 +272,7 @@ func (s *ImageService) UpdateImage(ctx context.Context, id string, upd gallery.I
 	defer leave()
 
 	var img *gallery.Image
-	err = s.db.bolt.Update(func(tx *bbolt.Tx) (err error) {
+	err = s.db.updateTx(func(tx *bbolt.Tx) (err error) {
 		img, err = updateImage(tx, id, upd, s.db.now().UTC())
 		return err
 	})
@@ -298,7 +298,7 @@ func (s *ImageService) DeleteImage(ctx context.Context, id string) error {
 func (s *ImageService) deleteOnce(id string) error {
 	// Read before the lock; the write checks that they are still the ones.
 	var shas []string
-	if err := s.db.bolt.View(func(tx *bbolt.Tx) error {
+	if err := s.db.viewTx(func(tx *bbolt.Tx) error {
 		img, err := getImage(tx, id)
 		if err == nil {
 			shas = blobsOf(img)
@@ -310,7 +310,7 @@ func (s *ImageService) deleteOnce(id string) error {
 
 	unlock := s.db.lockSHAs(shas...)
 	defer unlock()
-	err := s.db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := s.db.updateTx(func(tx *bbolt.Tx) error {
 		img, err := getImage(tx, id) // again: a concurrent delete may have won
 		if err != nil {
 			return err

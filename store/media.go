@@ -68,7 +68,7 @@ func (s *ImageService) setMediaOnce(ctx context.Context, id string, p *gallery.P
 	// The thumbnails the document has now, to drop if nothing else uses
 	// them; the write checks that they are still the ones.
 	var old []string
-	if err := s.db.bolt.View(func(tx *bbolt.Tx) error {
+	if err := s.db.viewTx(func(tx *bbolt.Tx) error {
 		img, err := getImage(tx, id)
 		if err == nil {
 			old = thumbSHAs(img)
@@ -95,7 +95,7 @@ func (s *ImageService) setMediaOnce(ctx context.Context, id string, p *gallery.P
 		}
 	}
 	var img *gallery.Image
-	err := s.db.bolt.Update(func(tx *bbolt.Tx) (err error) {
+	err := s.db.updateTx(func(tx *bbolt.Tx) (err error) {
 		img, err = getImage(tx, id) // again: it may have been deleted
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func (db *DB) MediaPending() (pending bool, mark uint64, err error) {
 		return false, 0, err
 	}
 	defer leave()
-	err = db.bolt.View(func(tx *bbolt.Tx) error {
+	err = db.viewTx(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(metaBucket)
 		mark = counter(meta.Get(thumblessKey))
 		done := meta.Get(mediaDoneKey)

@@ -130,7 +130,7 @@ func (db *DB) discardOne(sha string) (bool, error) {
 	unlock := db.lockSHA(sha)
 	defer unlock()
 	var original bool
-	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+	if err := db.viewTx(func(tx *bbolt.Tx) error {
 		original = isOriginal(tx, sha)
 		return nil
 	}); err != nil || original {

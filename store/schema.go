@@ -104,7 +104,7 @@ func init() {
 // and refuses a file written by a newer build.
 func (db *DB) migrate() error {
 	var v uint64
-	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+	if err := db.viewTx(func(tx *bbolt.Tx) error {
 		v = schemaVersion(tx)
 		return nil
 	}); err != nil {
@@ -118,7 +118,7 @@ func (db *DB) migrate() error {
 		if !fresh {
 			db.log.Info("store: migrating", "from", v, "to", v+1)
 		}
-		err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		err := db.updateTx(func(tx *bbolt.Tx) error {
 			if err := migrations[v](tx); err != nil {
 				return err
 			}

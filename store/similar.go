@@ -51,7 +51,7 @@ func (h *hashIndex) ensure(db *DB) error {
 	}
 	entries := []hashEntry{}
 	pos := map[string]int{}
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.viewTx(func(tx *bbolt.Tx) error {
 		return tx.Bucket(imagesBucket).ForEach(func(k, v []byte) error {
 			var d struct {
 				Owner      string `json:"owner"`
@@ -90,7 +90,7 @@ func (h *hashIndex) refresh(db *DB, id string) {
 		return // the load will read it
 	}
 	var img *gallery.Image
-	err := db.bolt.View(func(tx *bbolt.Tx) (err error) {
+	err := db.viewTx(func(tx *bbolt.Tx) (err error) {
 		img, err = getImage(tx, id)
 		return err
 	})
@@ -199,7 +199,7 @@ func (s *ImageService) FindSimilar(ctx context.Context, id string, f gallery.Sim
 	defer leave()
 
 	var target *gallery.Image
-	if err := s.db.bolt.View(func(tx *bbolt.Tx) (err error) {
+	if err := s.db.viewTx(func(tx *bbolt.Tx) (err error) {
 		target, err = getImage(tx, id)
 		return err
 	}); err != nil {
@@ -230,7 +230,7 @@ func (s *ImageService) FindSimilar(ctx context.Context, id string, f gallery.Sim
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	err = s.db.bolt.View(func(tx *bbolt.Tx) error {
+	err = s.db.viewTx(func(tx *bbolt.Tx) error {
 		for _, c := range cands {
 			img, err := getImage(tx, c.id)
 			if gallery.ErrorCode(err) == gallery.ENOTFOUND {

@@ -60,7 +60,7 @@ func (db *DB) sweepOne(sha string) (bool, error) {
 	unlock := db.lockSHA(sha)
 	defer unlock()
 	var referenced bool
-	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+	if err := db.viewTx(func(tx *bbolt.Tx) error {
 		referenced = shaReferenced(tx, sha)
 		return nil
 	}); err != nil {

@@ -24,7 +24,7 @@ func (db *DB) TrimMapped() error {
 		return err
 	}
 	defer leave()
-	return db.bolt.View(func(tx *bbolt.Tx) error {
+	return db.viewTx(func(tx *bbolt.Tx) error {
 		// Any value read in a read transaction points into the map; its
 		// distance from the map's start gives the start as a pointer.
 		v := tx.Bucket(metaBucket).Get(schemaVersionKey)

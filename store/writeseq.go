@@ -22,7 +22,7 @@ func (db *DB) WriteSeq() (uint64, error) {
 	}
 	defer leave()
 	var n uint64
-	err = db.bolt.View(func(tx *bbolt.Tx) error {
+	err = db.viewTx(func(tx *bbolt.Tx) error {
 		n = writeSeq(tx)
 		return nil
 	})
