@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -171,5 +172,62 @@ func TestDB_DamageWhileOpen(t *testing.T) {
 	}
 	if _, err := db.Check(ctx, CheckOptions{}); err == nil || !strings.Contains(err.Error(), "is damaged") {
 		t.Fatalf("check over damaged pages: %v", err)
+	}
+}
+
+// TestDB_WriteOverDamage: a write transaction that faults on pages cut off
+// while serving fails, and the next ones fail too, at once, while Close
+// still closes: bbolt's own rollback would fault again on the freelist
+// page and keep its write lock, so that every later write, and Close,
+// waited for ever. A commit that faulted part way stops writes: its list
+// of free pages may be half made, and a write after it could hand out a
+// page in use.
+func TestDB_WriteOverDamage(t *testing.T) {
+	dir, _ := damagedDir(t)
+	db, err := Open(dir, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(dir, dbFile), 4*4096); err != nil {
+		t.Fatal(err)
+	}
+	readAll := func(tx *bbolt.Tx) error {
+		c := tx.Bucket(imagesBucket).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		}
+		return nil
+	}
+	within := func(what string, fn func() error) error {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- fn() }()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s waits for ever", what)
+			return nil
+		}
+	}
+	var p *txPanic
+	if err := within("a write over the cut-off pages", func() error { return db.updateTx(readAll) }); !errors.As(err, &p) {
+		t.Fatalf("a write over the cut-off pages: %v", err)
+	}
+	// Its commit frees the freelist page, which is cut off.
+	if err := within("the next write", func() error { return db.updateTx(func(*bbolt.Tx) error { return nil }) }); !errors.As(err, &p) {
+		t.Fatalf("the next write: %v", err)
+	}
+	err = within("a write after that", func() error { return db.updateTx(func(*bbolt.Tx) error { return nil }) })
+	if err == nil || !strings.Contains(err.Error(), "writes are stopped until imagerepo restarts") {
+		t.Fatalf("a write after a commit failed part way: %v", err)
+	}
+	if err := db.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "writes are stopped") {
+		t.Fatalf("Ping, which the health check asks, after writes stopped: %v", err)
+	}
+	if err := within("a read", func() error { return db.viewTx(readAll) }); !errors.As(err, &p) {
+		t.Fatalf("a read over the cut-off pages: %v", err)
+	}
+	if err := within("Close", db.Close); err != nil {
+		t.Fatalf("Close: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -98,6 +99,9 @@ type DB struct {
 	// while it touches bbolt or the blob folder, Close takes the write lock.
 	gate   sync.RWMutex
 	closed bool
+	// writesStopped is set by stopWrites, boltHeld by rollback.
+	writesStopped atomic.Pointer[error]
+	boltHeld      atomic.Bool
 
 	cancel     context.CancelFunc
 	sweepDone  chan struct{}
@@ -173,7 +177,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		})
 	}
 	if err != nil {
-		_ = bdb.Close()
+		_ = db.closeBolt()
 		return nil, dirErr(dir, err)
 	}
 
@@ -275,12 +279,22 @@ func (db *DB) Close() error {
 				errs = append(errs, err)
 			}
 		}
-		if err := db.bolt.Close(); err != nil {
+		if err := db.closeBolt(); err != nil {
 			errs = append(errs, err)
 		}
 		db.closeErr = errors.Join(errs...)
 	})
 	return db.closeErr
+}
+
+// closeBolt closes the bbolt file, unless a write could not be rolled
+// back (see rollback): bbolt's Close would wait for ever for the write
+// lock that write holds, and the file is let go of as the process ends.
+func (db *DB) closeBolt() error {
+	if db.boltHeld.Load() {
+		return *db.writesStopped.Load()
+	}
+	return db.bolt.Close()
 }
 
 // WaitSweep blocks until the background sweep started by Open has ended, at
@@ -334,23 +348,88 @@ func (db *DB) update(ctx context.Context, op string, fn func(tx *bbolt.Tx) error
 // in it comes back as a *txPanic, logged with its stack, instead of ending
 // the process: the search index's rebuild, the media migration and the
 // sweep read the store from goroutines of their own.
-func (db *DB) viewTx(fn func(*bbolt.Tx) error) error   { return db.runTx(false, fn) }
-func (db *DB) updateTx(fn func(*bbolt.Tx) error) error { return db.runTx(true, fn) }
-
-// runTx is catching for a transaction, without its closures: it is on
-// every store read.
-func (db *DB) runTx(writable bool, fn func(*bbolt.Tx) error) (err error) {
+func (db *DB) viewTx(fn func(*bbolt.Tx) error) (err error) {
+	// catching, without its closures: this is on every store read.
+	// bbolt's rollback of a read transaction reads no page, so View is
+	// safe past a panic.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			db.log.Error("store: a transaction panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			err = &txPanic{r}
+			err = db.txPanicked(r)
 		}
 	}()
-	if writable {
-		return db.bolt.Update(fn)
-	}
 	return db.bolt.View(fn)
+}
+
+// updateTx is viewTx for a write transaction, which bbolt's Update cannot
+// run safely past a panic: its rollback reads the freelist page again,
+// and where that page is damaged it panics a second time before it lets
+// go of the write lock, so every later write and Close would hang.
+// updateTx rolls back with Tx.Rollback, which reads no page. A panic in
+// the commit stops the DB's writes (see stopWrites): the commit may have
+// left bbolt's list of free pages half made.
+func (db *DB) updateTx(fn func(*bbolt.Tx) error) (err error) {
+	tx, err := db.beginTx(true)
+	if err != nil {
+		return err
+	}
+	committing := false
+	err = catching(func() error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		committing = true
+		return tx.Commit()
+	}, db.txPanicked)
+	if err != nil {
+		db.rollback(tx)
+		if p := (*txPanic)(nil); committing && errors.As(err, &p) {
+			db.stopWrites(err)
+		}
+	}
+	return err
+}
+
+// beginTx starts a bbolt transaction; a write transaction after
+// stopWrites is refused.
+func (db *DB) beginTx(writable bool) (*bbolt.Tx, error) {
+	if writable {
+		if err := db.writesStopped.Load(); err != nil {
+			return nil, *err
+		}
+	}
+	return db.bolt.Begin(writable)
+}
+
+// rollback rolls tx back; after a commit, or a failed commit, which rolled
+// back already, it does nothing. A rollback of a write transaction that
+// panics leaves bbolt's write lock held: it stops the DB's writes, and
+// Close leaves the bbolt file to the process's end.
+func (db *DB) rollback(tx *bbolt.Tx) {
+	err := catching(func() error {
+		_ = tx.Rollback()
+		return nil
+	}, db.txPanicked)
+	if err != nil && tx.Writable() {
+		db.boltHeld.Store(true)
+		db.stopWrites(err)
+	}
+}
+
+// stopWrites refuses every write from here on, with cause: a write
+// failed in a way that may leave bbolt unsound in memory. Reads go on.
+func (db *DB) stopWrites(cause error) {
+	err := fmt.Errorf("store: writes are stopped until imagerepo restarts (a write failed part way: %w)", cause)
+	if db.writesStopped.CompareAndSwap(nil, &err) {
+		db.log.Error("store: writes stopped", "err", cause)
+	}
+}
+
+// txPanicked logs a panic raised in a transaction and returns it as a
+// *txPanic.
+func (db *DB) txPanicked(r any) error {
+	db.log.Error("store: a transaction panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	return &txPanic{r}
 }
 
 // txPanic is a panic raised in a bbolt transaction, as an error: bbolt's

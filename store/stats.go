@@ -27,9 +27,12 @@ func (db *DB) ImageStats(ctx context.Context) (images, bytes uint64, err error) 
 	return images, bytes, err
 }
 
-// Ping answers when the store answers: it runs one read transaction. It is
-// the health check.
+// Ping answers when the store answers: it runs one read transaction, and
+// fails once writes are stopped (see stopWrites). It is the health check.
 func (db *DB) Ping(ctx context.Context) error {
+	if err := db.writesStopped.Load(); err != nil {
+		return *err
+	}
 	return db.view(ctx, func(tx *bbolt.Tx) error {
 		if tx.Bucket(metaBucket) == nil {
 			return errors.New("store: meta bucket is missing")

@@ -89,11 +89,11 @@ func (db *DB) check(ctx context.Context, opts CheckOptions) (*CheckReport, error
 	}
 	// bbolt's check is only safe beside other writers in a write
 	// transaction; a read-only DB has none.
-	tx, err := db.bolt.Begin(!db.readOnly)
+	tx, err := db.beginTx(!db.readOnly)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = tx.Rollback() }()
+	defer db.rollback(tx)
 
 	v := &verifier{db: db, tx: tx, shas: map[string]bool{}, report: &CheckReport{}}
 	if opts.Hash {
