@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -128,14 +127,12 @@ func (db *DB) installAll(ctx context.Context, blobs map[string][]byte) (installe
 	}
 	var todo []job
 	for sha, data := range blobs {
-		if _, err := os.Lstat(db.blobPath(sha)); err == nil {
-			if intact(db.blobPath(sha), sha, int64(len(data))) {
-				continue
-			} // else damaged: written again, as install does
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("store: %w", err)
+		switch _, intact, err := blobState(db.blobPath(sha), sha, int64(len(data))); {
+		case err != nil:
+			return nil, err
+		case !intact: // missing, or damaged: written again, as install does
+			todo = append(todo, job{sha, data})
 		}
-		todo = append(todo, job{sha, data})
 	}
 
 	var (

@@ -121,18 +121,15 @@ func (t *tempBlob) discard() {
 
 // install makes the temp file the durable blob for its sha, unless an
 // intact blob with that sha is already there, in which case the temp file
-// is dropped. A stored blob that is damaged (not those bytes any more, or
-// unreadable) is replaced: uploading the same bytes again heals it. It
+// is dropped. A stored blob that is damaged (not those bytes any more) is
+// replaced: uploading the same bytes again heals it. It
 // reports whether it put bytes in place. The caller holds the sha lock.
 func (db *DB) install(t *tempBlob) (installed bool, err error) {
 	defer t.discard()
 	path := db.blobPath(t.sha)
-	if _, err := os.Lstat(path); err == nil {
-		if intact(path, t.sha, t.bytes) {
-			return false, nil
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return false, fmt.Errorf("store: %w", err)
+	exists, intact, err := blobState(path, t.sha, t.bytes)
+	if err != nil || intact {
+		return false, err
 	}
 
 	shard := filepath.Dir(path)
@@ -159,29 +156,43 @@ func (db *DB) install(t *tempBlob) (installed bool, err error) {
 		return false, storageErr("rename blob", err)
 	}
 	t.f = nil
-	if err := syncDir(shard); err != nil {
-		_ = os.Remove(path)
+	err = failpoint(fpBlobDirSync)
+	if err == nil {
+		err = syncDir(shard)
+	}
+	if err != nil {
+		if !exists { // else a document refers to path, and these bytes are right
+			_ = os.Remove(path)
+		}
 		return false, storageErr("sync blob shard", err)
 	}
 	return true, nil
 }
 
-// intact reports whether the file at path holds size bytes whose sha256 is
-// sha. A file it cannot read is not intact.
-func intact(path, sha string, size int64) bool {
+// blobState reports whether there is a file at path, and whether it is
+// intact: size bytes whose sha256 is sha. A file it cannot open or read,
+// but for a missing one, is an error, not damage: the cause may be the
+// system's (too many open files, a disk error) rather than the bytes', and
+// they are not replaced on a guess.
+func blobState(path, sha string, size int64) (exists, intact bool, err error) {
 	f, err := os.Open(path)
-	if err != nil {
-		return false
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, false, nil
+	} else if err != nil {
+		return false, false, fmt.Errorf("store: %w", err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || fi.Size() != size {
-		return false
+	fi, err := f.Stat()
+	if err != nil {
+		return true, false, fmt.Errorf("store: %w", err)
+	} else if fi.Size() != size {
+		return true, false, nil
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return false
+		return true, false, fmt.Errorf("store: read %s: %w", path, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)) == sha
+	return true, hex.EncodeToString(h.Sum(nil)) == sha, nil
 }
 
 // removeBlob deletes the bytes with that sha durably. The caller holds the

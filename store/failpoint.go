@@ -21,6 +21,8 @@ const (
 	fpBlobSync = "blob-sync"
 	// fpBlobRename is the rename of a temp file into the blob folder.
 	fpBlobRename = "blob-rename"
+	// fpBlobDirSync is the fsync of a blob's folder after a rename into it.
+	fpBlobDirSync = "blob-dir-sync"
 	// fpAfterRename is in CreateImage once every blob of the image is in
 	// place and before its document is committed.
 	fpAfterRename = "after-rename"
@@ -34,4 +36,4 @@ const (
 
 // failpointNames lists every failpoint, for the test build to refuse a
 // misspelt one.
-var failpointNames = []string{fpBlobWrite, fpBlobSync, fpBlobRename, fpAfterRename, fpAfterCommit, fpDeleteAfterCommit}
+var failpointNames = []string{fpBlobWrite, fpBlobSync, fpBlobRename, fpBlobDirSync, fpAfterRename, fpAfterCommit, fpDeleteAfterCommit}

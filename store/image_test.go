@@ -560,6 +560,46 @@ func TestImageService_CreateImage_HealsDamagedBytes(t *testing.T) {
 			})
 		}
 	}
+	// Bytes it cannot read for a cause that may be the system's (here a
+	// loop of links; too many open files, a disk error) are not taken to
+	// be damaged and replaced on a guess: the upload fails instead.
+	tries := map[string]func(s *ImageService) error{
+		"the owner again": func(s *ImageService) error {
+			_, _, err := s.CreateImage(context.Background(), newImage("alice"), strings.NewReader(body))
+			return err
+		},
+		"someone else": func(s *ImageService) error {
+			_, _, err := s.CreateImage(context.Background(), newImage("bob"), strings.NewReader(body))
+			return err
+		},
+		"a batch": func(s *ImageService) error {
+			_, err := s.CreateImages(context.Background(), []NewImage{{Image: newImage("bob"), Body: []byte(body)}})
+			return err
+		},
+	}
+	for uname, try := range tries {
+		t.Run("unreadable, "+uname, func(t *testing.T) {
+			s, db, _ := newService(t)
+			a := create(t, s, "alice", body)
+			path := db.blobPath(a.SHA256)
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Base(path), path); err != nil {
+				t.Fatal(err)
+			}
+			if err := try(s); err == nil || !strings.Contains(err.Error(), "too many levels of symbolic links") {
+				t.Errorf("upload over unreadable bytes: %v", err)
+			}
+			if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("the unreadable blob was replaced (%v)", err)
+			}
+			os.Remove(path) // for the check at cleanup
+			if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 	t.Run("intact", func(t *testing.T) {
 		s, db, _ := newService(t)
 		a := create(t, s, "alice", body)
