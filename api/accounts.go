@@ -227,26 +227,26 @@ func (s *Server) handleChangePassword(c echo.Context) error {
 func (s *Server) throttled(c echo.Context, name string, check func() error) error {
 	keys := [len(s.throttles)]string{"user:" + name, "ip:" + c.RealIP()}
 	var wait time.Duration
-	var begun []int
+	var ends []func(failed bool)
 	for i, k := range keys {
-		if w := s.throttles[i].begin(k); w > 0 {
+		if end, w := s.throttles[i].begin(k); w > 0 {
 			wait = max(wait, w)
 		} else {
-			begun = append(begun, i)
+			ends = append(ends, end)
 		}
 	}
-	if wait > 0 {
-		for _, i := range begun {
-			s.throttles[i].end(keys[i], false)
+	failed := false
+	defer func() { // also where check panics: that try did not fail
+		for _, end := range ends {
+			end(failed)
 		}
+	}()
+	if wait > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		return gallery.Errorf(gallery.ERATELIMITED, "too many failed password checks; try again in %s", wait.Round(time.Second))
 	}
 	err := check()
-	failed := gallery.ErrorCode(err) == gallery.EUNAUTHORIZED
-	for i, k := range keys {
-		s.throttles[i].end(k, failed)
-	}
+	failed = gallery.ErrorCode(err) == gallery.EUNAUTHORIZED
 	if err == nil {
 		s.throttles[0].reset(keys[0])
 	}

@@ -41,36 +41,36 @@ func newThrottle(max int, window time.Duration) *throttle {
 	return &throttle{max: max, window: window, now: time.Now, entries: map[string]*throttleEntry{}}
 }
 
-// begin starts a try of key and returns 0, or returns how long key must
-// wait and starts nothing. Every begin that returned 0 is followed by one
-// end.
-func (t *throttle) begin(key string) time.Duration {
+// begin starts a try of key and returns the function that ends it, to
+// be called once, with whether the password was wrong; or it returns how
+// long key must wait, and starts nothing.
+func (t *throttle) begin(key string) (end func(failed bool), wait time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.entry(key)
 	if e == nil {
-		return 0 // not tracked: the table is full
+		return func(bool) {}, 0 // not tracked: the table is full
 	}
 	if e.failures >= t.max {
-		return e.start.Add(t.window).Sub(t.now())
+		return nil, e.start.Add(t.window).Sub(t.now())
 	}
 	if e.failures+e.pending >= t.max {
-		return busyRetry
+		return nil, busyRetry
 	}
 	e.pending++
-	return 0
+	// e stays key's entry while it has a try under way: only an entry
+	// with none is dropped.
+	return func(failed bool) { t.end(key, e, failed) }, 0
 }
 
-// end ends a try of key begun with begin; failed says the password was
-// wrong.
-func (t *throttle) end(key string, failed bool) {
+// end ends a try of key, whose entry is e.
+func (t *throttle) end(key string, e *throttleEntry, failed bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e := t.entry(key)
-	if e == nil {
-		return
+	if now := t.now(); now.Sub(e.start) >= t.window {
+		e.failures, e.start = 0, now
 	}
-	e.pending = max(e.pending-1, 0)
+	e.pending--
 	if failed {
 		e.failures++
 	} else if e.failures == 0 && e.pending == 0 {
