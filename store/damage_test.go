@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,4 +231,83 @@ func TestDB_WriteOverDamage(t *testing.T) {
 	if err := within("Close", db.Close); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
+}
+
+// TestDB_StopWritesHoldsForWaitingWrites: a write that was waiting while a
+// commit faulted does not run after it, and Close does not wait for one
+// that would wait for ever on bbolt's write lock.
+func TestDB_StopWritesHoldsForWaitingWrites(t *testing.T) {
+	t.Run("a commit faults", func(t *testing.T) {
+		dir, _ := damagedDir(t)
+		db, err := Open(dir, Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		// As in TestDB_WriteOverDamage: a commit faults on the cut-off freelist page.
+		if err := os.Truncate(filepath.Join(dir, dbFile), 4*4096); err != nil {
+			t.Fatal(err)
+		}
+		inA, releaseA := make(chan struct{}), make(chan struct{})
+		errA := make(chan error, 1)
+		go func() {
+			errA <- db.updateTx(func(*bbolt.Tx) error {
+				close(inA)
+				<-releaseA
+				return nil
+			})
+		}()
+		<-inA
+		var bRan atomic.Bool
+		errB := make(chan error, 1)
+		go func() {
+			errB <- db.updateTx(func(*bbolt.Tx) error {
+				bRan.Store(true)
+				return nil
+			})
+		}()
+		time.Sleep(100 * time.Millisecond) // B waits for A
+		close(releaseA)
+		var p *txPanic
+		if err := <-errA; !errors.As(err, &p) {
+			t.Fatalf("A's commit: %v", err)
+		}
+		if err := <-errB; err == nil || !strings.Contains(err.Error(), "writes are stopped") || bRan.Load() {
+			t.Fatalf("the write that waited for A: ran %v, %v", bRan.Load(), err)
+		}
+	})
+	t.Run("a rollback fails", func(t *testing.T) {
+		db, err := Open(t.TempDir(), Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A write whose rollback panics, as updateTx holds it: bbolt's
+		// write lock is never let go of.
+		db.writeMu.Lock()
+		if _, err := db.beginTx(true); err != nil {
+			t.Fatal(err)
+		}
+		waiting := make(chan error, 1)
+		go func() { waiting <- db.update(t.Context(), "waiting", func(*bbolt.Tx) error { return nil }) }()
+		time.Sleep(100 * time.Millisecond)
+		db.boltHeld.Store(true) // what rollback does, and updateTx after it
+		db.stopWrites(&txPanic{"a rollback that panicked"})
+		db.writeMu.Unlock()
+
+		select {
+		case err := <-waiting:
+			if err == nil || !strings.Contains(err.Error(), "writes are stopped") {
+				t.Fatalf("the write that waited: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the write that waited waits for ever, on bbolt's write lock")
+		}
+		done := make(chan error, 1)
+		go func() { done <- db.Close() }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Close waits for ever")
+		}
+	})
 }

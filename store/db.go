@@ -102,6 +102,9 @@ type DB struct {
 	// writesStopped is set by stopWrites, boltHeld by rollback.
 	writesStopped atomic.Pointer[error]
 	boltHeld      atomic.Bool
+	// writeMu is held by every write transaction, so that one waiting for
+	// another sees stopWrites set by it instead of waiting on bbolt's lock.
+	writeMu sync.Mutex
 
 	cancel     context.CancelFunc
 	sweepDone  chan struct{}
@@ -369,6 +372,8 @@ func (db *DB) viewTx(fn func(*bbolt.Tx) error) (err error) {
 // the commit stops the DB's writes (see stopWrites): the commit may have
 // left bbolt's list of free pages half made.
 func (db *DB) updateTx(fn func(*bbolt.Tx) error) (err error) {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
 	tx, err := db.beginTx(true)
 	if err != nil {
 		return err
@@ -382,10 +387,10 @@ func (db *DB) updateTx(fn func(*bbolt.Tx) error) (err error) {
 		return tx.Commit()
 	}, db.txPanicked)
 	if err != nil {
-		db.rollback(tx)
 		if p := (*txPanic)(nil); committing && errors.As(err, &p) {
 			db.stopWrites(err)
 		}
+		db.rollback(tx)
 	}
 	return err
 }
