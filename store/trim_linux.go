@@ -24,15 +24,19 @@ func (db *DB) TrimMapped() error {
 		return err
 	}
 	defer leave()
-	return db.viewTx(func(tx *bbolt.Tx) error {
-		// Any value read in a read transaction points into the map; its
-		// distance from the map's start gives the start as a pointer.
-		v := tx.Bucket(metaBucket).Get(schemaVersionKey)
-		if len(v) == 0 {
-			return nil
-		}
-		p := unsafe.Pointer(unsafe.SliceData(v))
-		start := unsafe.Add(p, -int(uintptr(p)-tx.DB().Info().Data))
-		return syscall.Madvise(unsafe.Slice((*byte)(start), int(tx.Size())), syscall.MADV_DONTNEED)
-	})
+	return db.viewTx(trimMap)
+}
+
+// trimMap is TrimMapped inside the read transaction tx, for a scan that
+// trims as it goes.
+func trimMap(tx *bbolt.Tx) error {
+	// Any value read in a read transaction points into the map; its
+	// distance from the map's start gives the start as a pointer.
+	v := tx.Bucket(metaBucket).Get(schemaVersionKey)
+	if len(v) == 0 {
+		return nil
+	}
+	p := unsafe.Pointer(unsafe.SliceData(v))
+	start := unsafe.Add(p, -int(uintptr(p)-tx.DB().Info().Data))
+	return syscall.Madvise(unsafe.Slice((*byte)(start), int(tx.Size())), syscall.MADV_DONTNEED)
 }
