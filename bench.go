@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,14 +27,32 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	svgFile := fs.String("svg", "", "also draw the comparison as a bar chart in this SVG file")
 	server := fs.String("server", "", "measure only HTTP, against this running server's images (read, never changed)")
 	fs.StringVar(&o.Token, "token", "", "API token for --server")
-	if code, ok := parseCommand(fs, args, stderr); !ok {
+	given, code, ok := parseCommandLine(fs, args, stderr)
+	if !ok {
 		return code
 	}
-	if err := checkBenchFlags(fs, *images, o, *server); err != nil {
+	if *server == "" && !given["token"] {
+		o.Token = "" // IMAGEREPO_TOKEN alone is another command's (import, backup)
+	}
+	if err := checkBenchFlags(fs, given, *images, o, *server); err != nil {
 		fmt.Fprintln(stderr, "imagerepo bench:", err)
 		return 2
 	}
-	o.Progress = stderr
+	// The chart's file is made before the run, so that a path it cannot be
+	// written to fails now rather than after it.
+	var svg *outFile
+	if *svgFile != "" {
+		var err error
+		if svg, err = createOut(*svgFile); err != nil {
+			fmt.Fprintln(stderr, "imagerepo bench:", err)
+			return 1
+		}
+		defer svg.discard()
+	}
+	o.Progress, o.Terminal = stderr, isTerminal(stderr)
+	if *server != "" && !given["server"] {
+		fmt.Fprintf(stderr, "imagerepo bench: measuring %s (from IMAGEREPO_SERVER; unset it to measure a temporary repository)\n", *server)
+	}
 
 	var (
 		r   *bench.Report
@@ -42,17 +61,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *server != "" {
 		r, err = bench.RunServer(ctx, *server, o)
 	} else {
-		r, err = benchLocal(ctx, *images, o, stderr)
+		r, err = benchLocal(ctx, *images, o)
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "\nimagerepo bench:", err)
+	if o.Terminal {
+		fmt.Fprint(stderr, "\r\033[K") // a progress line a failure left
+	}
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintln(stderr, "imagerepo bench: interrupted")
+		return 130
+	} else if err != nil {
+		fmt.Fprintln(stderr, "imagerepo bench:", err)
 		return 1
-	}
-	if *svgFile != "" {
-		if err := writeFile(*svgFile, func(w io.Writer) error { return bench.WriteSVG(w, r) }); err != nil {
-			fmt.Fprintln(stderr, "imagerepo bench:", err)
-			return 1
-		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -61,6 +80,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	} else {
 		err = bench.WriteTable(stdout, r)
 	}
+	if err == nil && svg != nil {
+		err = svg.write(func(w io.Writer) error { return bench.WriteSVG(w, r) })
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "imagerepo bench:", err)
 		return 1
@@ -68,9 +90,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
-func checkBenchFlags(fs *flag.FlagSet, images int, o bench.Options, server string) error {
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+// checkBenchFlags checks the flags; given holds those on the command line,
+// the others may come from the environment.
+func checkBenchFlags(fs *flag.FlagSet, given map[string]bool, images int, o bench.Options, server string) error {
 	switch {
 	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -82,6 +104,8 @@ func checkBenchFlags(fs *flag.FlagSet, images int, o bench.Options, server strin
 		return fmt.Errorf("--duration must be from 10ms to 1h")
 	case server == "" && o.Token != "":
 		return fmt.Errorf("--token goes with --server")
+	case server != "" && given["images"] && !given["server"]:
+		return fmt.Errorf("--images makes a temporary repository, but IMAGEREPO_SERVER=%s asks to measure a running server: unset it, or leave out --images", server)
 	case server != "" && given["images"]:
 		return fmt.Errorf("--images makes a temporary repository; --server measures a running one's own images")
 	case server != "" && !strings.HasPrefix(server, "http://") && !strings.HasPrefix(server, "https://"):
@@ -90,15 +114,50 @@ func checkBenchFlags(fs *flag.FlagSet, images int, o bench.Options, server strin
 	return nil
 }
 
-// writeFile writes a file through fn, reporting a failure to close it.
-func writeFile(name string, fn func(io.Writer) error) error {
-	f, err := os.Create(name)
-	if err != nil {
-		return err
+// outFile is an output file opened before the work that fills it: an
+// existing file is kept as it is until write, a new one is removed again
+// when nothing is written.
+type outFile struct {
+	f       *os.File
+	created bool
+	done    bool
+}
+
+func createOut(name string) (*outFile, error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if err == nil {
+		return &outFile{f: f, created: true}, nil
+	} else if !errors.Is(err, os.ErrExist) {
+		return nil, err
 	}
-	if err := fn(f); err != nil {
-		f.Close()
-		return err
+	if f, err = os.OpenFile(name, os.O_WRONLY, 0); err != nil {
+		return nil, err
 	}
-	return f.Close()
+	return &outFile{f: f}, nil
+}
+
+// write replaces the file's content with what fn writes, reporting a
+// failure to close it.
+func (o *outFile) write(fn func(io.Writer) error) error {
+	o.done = true
+	err := o.f.Truncate(0)
+	if err == nil {
+		err = fn(o.f)
+	}
+	if cerr := o.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// discard closes the file unless write has, and removes it if it was made
+// for this run and never written.
+func (o *outFile) discard() {
+	if o.done {
+		return
+	}
+	o.f.Close()
+	if o.created {
+		os.Remove(o.f.Name())
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/png"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,7 +16,6 @@ import (
 
 	"imagerepo/api"
 	"imagerepo/bench"
-	"imagerepo/cache"
 	"imagerepo/gallery"
 	"imagerepo/imaging"
 	"imagerepo/search"
@@ -40,35 +38,46 @@ var benchWords = []string{"sunset", "harbour", "mountain", "forest", "street", "
 	"winter", "garden", "bridge", "desert", "night", "festival", "coast", "cathedral"}
 
 // benchRepo is a temporary repository wired as `imagerepo serve` wires
-// one: the store, the search indexer and the hot-id cache in front, the API
-// server on loopback.
+// one (serveServices): the store, the search indexer and the hot-id cache
+// in front, the metrics hooks, the thumbnail cache, and the API server on
+// loopback with serve's log handler, writing to logTo (nil: discarded).
 type benchRepo struct {
+	logTo  io.Writer
 	dir    string
+	logs   *logBuffer
 	db     *store.DB
 	index  *search.Index
 	server *api.Server
 }
 
 // benchLocal makes a repository of n images, measures it and removes it.
-func benchLocal(ctx context.Context, n int, o bench.Options, progress io.Writer) (*bench.Report, error) {
+func benchLocal(ctx context.Context, n int, o bench.Options) (*bench.Report, error) {
 	repo := &benchRepo{}
 	defer repo.close()
-	local, err := repo.open(ctx, n, progress)
+	local, err := repo.open(ctx, n, o)
 	if err != nil {
 		return nil, err
 	}
 	return bench.RunLocal(ctx, local, o)
 }
 
-func (r *benchRepo) open(ctx context.Context, n int, progress io.Writer) (bench.Local, error) {
+// open makes the repository, saying what it does on o.Progress.
+func (r *benchRepo) open(ctx context.Context, n int, o bench.Options) (bench.Local, error) {
 	start := time.Now()
-	quiet := slog.New(slog.DiscardHandler)
+	def := NewMain().Config
+	if r.logTo == nil {
+		r.logTo = io.Discard
+	}
+	// Each request's line is formatted and buffered as serve's is, then
+	// dropped: its cost is part of what is measured.
+	r.logs = newLogBuffer(r.logTo)
+	logger := newLogger(r.logs, def.LogLevel, def.LogFormat)
 	dir, err := os.MkdirTemp("", "imagerepo-bench-")
 	if err != nil {
 		return bench.Local{}, err
 	}
 	r.dir = dir
-	if r.db, err = store.Open(dir, store.Options{Logger: quiet}); err != nil {
+	if r.db, err = store.Open(dir, store.Options{Logger: logger}); err != nil {
 		return bench.Local{}, err
 	}
 	stored := store.NewImageService(r.db)
@@ -77,11 +86,19 @@ func (r *benchRepo) open(ctx context.Context, n int, progress io.Writer) (bench.
 	// The search index is opened empty, before the fixture goes in beside
 	// it: fetching by id never reads it, and indexing 10,000 documents
 	// would take longer than the measuring (imagerepo reindex does that).
-	if r.index, err = openIndex(r.db, stored, dir, quiet); err != nil {
+	if r.index, err = openIndex(r.db, stored, dir, logger); err != nil {
 		return bench.Local{}, err
 	}
 	r.index.WaitRebuild()
-	say := func(format string, args ...any) { fmt.Fprintf(progress, "\r\033[Kbench: "+format, args...) }
+	say := func(format string, args ...any) {
+		switch {
+		case o.Progress == nil:
+		case o.Terminal:
+			fmt.Fprintf(o.Progress, "\r\033[Kbench: "+format, args...)
+		default:
+			fmt.Fprintf(o.Progress, "bench: "+format+"\n", args...)
+		}
+	}
 	say("making %d image files", min(n+benchAbsent, benchFiles))
 	files, err := benchImages(ctx, decoder, min(n+benchAbsent, benchFiles))
 	if err != nil {
@@ -105,7 +122,7 @@ func (r *benchRepo) open(ctx context.Context, n int, progress io.Writer) (bench.
 
 	say("deleting %d images for absent ids", benchAbsent)
 	size := n / 2
-	images := cache.New(search.NewImageService(stored, r.index), size)
+	svc, images := serveServices(r.db, stored, r.index, size, def.ThumbCacheBytes)
 	absent := ids[n:]
 	for _, id := range absent {
 		if err := images.DeleteImage(ctx, id); err != nil {
@@ -113,24 +130,19 @@ func (r *benchRepo) open(ctx context.Context, n int, progress io.Writer) (bench.
 		}
 	}
 
-	cfg := api.DefaultConfig()
+	cfg := def.API
 	cfg.Version = version
 	cfg.UploadDir = filepath.Join(dir, "uploads")
 	if err := os.MkdirAll(cfg.UploadDir, 0o700); err != nil {
 		return bench.Local{}, err
 	}
-	r.server = api.NewServer(cfg, api.Services{
-		Images:   images,
-		Users:    search.NewUserService(store.NewUserService(r.db), r.index),
-		Sessions: store.NewSessionService(r.db),
-		Tokens:   store.NewTokenService(r.db),
-		Search:   r.index,
-		Similar:  stored,
-	}, decoder, ui.FS(), quiet)
+	r.server = api.NewServer(cfg, svc, decoder, ui.FS(), logger)
 	if err := r.server.Listen("127.0.0.1:0"); err != nil {
 		return bench.Local{}, err
 	}
-	fmt.Fprint(progress, "\r\033[K")
+	if o.Progress != nil && o.Terminal {
+		fmt.Fprint(o.Progress, "\r\033[K")
+	}
 	return bench.Local{
 		Cache: images,
 		Counters: func() (uint64, uint64) {
@@ -148,7 +160,8 @@ func (r *benchRepo) open(ctx context.Context, n int, progress io.Writer) (bench.
 	}, nil
 }
 
-// close stops the server and removes the repository.
+// close stops the server, writes out the log and removes the repository;
+// a second call does nothing.
 func (r *benchRepo) close() {
 	var errs []error
 	if r.server != nil {
@@ -160,9 +173,13 @@ func (r *benchRepo) close() {
 	if r.db != nil {
 		errs = append(errs, r.db.Close())
 	}
+	if r.logs != nil {
+		errs = append(errs, r.logs.Close())
+	}
 	if r.dir != "" {
 		errs = append(errs, os.RemoveAll(r.dir))
 	}
+	*r = benchRepo{logTo: r.logTo}
 	if err := errors.Join(errs...); err != nil {
 		fmt.Fprintln(os.Stderr, "imagerepo bench: clean up:", err)
 	}

@@ -11,7 +11,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+
+	"imagerepo/bench"
 )
 
 // benchJSONFields are every field of the bench's JSON, as the README lists them.
@@ -175,6 +178,10 @@ func TestBench_Table(t *testing.T) {
 	if strings.Contains(stdout.String(), "bench 1/") || strings.Contains(stdout.String(), "\r") {
 		t.Errorf("progress on stdout:\n%q", stdout.String())
 	}
+	// stderr is no terminal: one plain line per step, no redrawing.
+	if strings.ContainsAny(stderr.String(), "\r\033") || !strings.Contains(stderr.String(), "bench 1/10: component: cache look-up, present id\n") {
+		t.Errorf("progress on a non-terminal:\n%q", stderr.String())
+	}
 }
 
 // TestBench_Server: --server measures a running server's own images,
@@ -223,6 +230,10 @@ func TestBench_Server(t *testing.T) {
 	}
 	if n := num(t, r, "http", "absent_requests"); n == 0 || num(t, r, "http", "absent_x_cache_misses") != n {
 		t.Errorf("absent case: %v", r["http"])
+	}
+	// So there is no miss to compare the hits with: no ratio.
+	if r["http"]["p50_speedup"] != nil || r["http"]["rps_speedup"] != nil {
+		t.Errorf("ratios of a miss case that hit: %v %v, want null", r["http"]["p50_speedup"], r["http"]["rps_speedup"])
 	}
 	if r["http"]["hit_cache_hits"] != nil {
 		t.Errorf("http.hit_cache_hits = %v, want null: the cache is in another process", r["http"]["hit_cache_hits"])
@@ -302,4 +313,109 @@ func expandBraces(s string) []string {
 		out = append(out, expandBraces(s[:open]+alt+s[end+1:])...)
 	}
 	return out
+}
+
+// TestBench_RealServer: the temporary repository's server is wired as
+// serve's: the metrics hooks (/metrics asks for an admin instead of being
+// 404) and the request log handler, which writes a line per request.
+func TestBench_RealServer(t *testing.T) {
+	var logs bytes.Buffer
+	repo := &benchRepo{logTo: &logs}
+	defer repo.close()
+	l, err := repo.open(context.Background(), 20, bench.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		want int
+	}{{"/api/images/" + l.IDs[0], http.StatusOK}, {"/metrics", http.StatusUnauthorized}} {
+		resp, err := http.Get(l.URL + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s: %d, want %d", c.path, resp.StatusCode, c.want)
+		}
+	}
+	repo.close() // writes the held log lines out
+	if want := "msg=request method=GET route=/api/images/:id path=/api/images/" + l.IDs[0] + " status=200"; !strings.Contains(logs.String(), want) {
+		t.Errorf("no request line %q in the log:\n%s", want, logs.String())
+	}
+}
+
+// TestBench_Environment: IMAGEREPO_TOKEN alone (set for import or backup)
+// does not stop a run on a temporary repository; IMAGEREPO_SERVER measures
+// that server and says so, and --images beside it is a mistake that names
+// it.
+func TestBench_Environment(t *testing.T) {
+	small := []string{"bench", "--images", "40", "--duration", "10ms", "--concurrency", "2"}
+	t.Run("token", func(t *testing.T) {
+		t.Setenv("IMAGEREPO_TOKEN", "abc")
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), small, nil, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "fixture: 40 images") {
+			t.Errorf("exit %d, stderr %q", code, stderr.String())
+		}
+	})
+	t.Run("server", func(t *testing.T) {
+		t.Setenv("IMAGEREPO_SERVER", "http://127.0.0.1:1")
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"bench", "--duration", "10ms"}, nil, &stdout, &stderr)
+		if code != 1 || !strings.Contains(stderr.String(), "measuring http://127.0.0.1:1 (from IMAGEREPO_SERVER") {
+			t.Errorf("exit %d, stderr %q; want 1 and where the server came from", code, stderr.String())
+		}
+		stderr.Reset()
+		code = run(context.Background(), small, nil, &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), "IMAGEREPO_SERVER") {
+			t.Errorf("--images with IMAGEREPO_SERVER: exit %d, stderr %q; want 2 naming IMAGEREPO_SERVER", code, stderr.String())
+		}
+	})
+}
+
+// TestBench_SVGUnwritable: an --svg file that cannot be made is an error
+// before anything is measured.
+func TestBench_SVGUnwritable(t *testing.T) {
+	svg := filepath.Join(t.TempDir(), "no", "such", "dir", "bench.svg")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"bench", "--images", "40", "--duration", "10ms", "--concurrency", "2", "--svg", svg}, nil, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "bench.svg") || strings.Contains(stderr.String(), "bench: making") || stdout.Len() != 0 {
+		t.Errorf("exit %d, stderr %q; want 1 and the error before any work", code, stderr.String())
+	}
+}
+
+// cancelAt is a progress writer that cancels a run when a line it writes
+// holds at.
+type cancelAt struct {
+	mu     sync.Mutex
+	b      bytes.Buffer
+	at     string
+	cancel context.CancelFunc
+}
+
+func (w *cancelAt) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if bytes.Contains(p, []byte(w.at)) {
+		w.cancel()
+	}
+	return w.b.Write(p)
+}
+
+// TestBench_Interrupted: a run stopped part way (Ctrl-C) says it was
+// interrupted and exits 130, not with the error a case met on the way out,
+// and leaves no --svg file behind.
+func TestBench_Interrupted(t *testing.T) {
+	svg := filepath.Join(t.TempDir(), "bench.svg")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &cancelAt{at: "store look-up, absent id", cancel: cancel}
+	var stdout bytes.Buffer
+	code := run(ctx, []string{"bench", "--images", "40", "--duration", "200ms", "--concurrency", "2", "--svg", svg}, nil, &stdout, stderr)
+	if code != 130 || !strings.HasSuffix(stderr.b.String(), "imagerepo bench: interrupted\n") || stdout.Len() != 0 {
+		t.Errorf("exit %d, stderr %q; want 130 and interrupted", code, stderr.b.String())
+	}
+	if _, err := os.Stat(svg); !os.IsNotExist(err) {
+		t.Errorf("the SVG file is left: %v", err)
+	}
 }

@@ -77,17 +77,26 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 // parseCommand parses a subcommand's flags, then the environment. When ok
 // is false the command stops with code (0 after --help).
 func parseCommand(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	_, code, ok = parseCommandLine(fs, args, stderr)
+	return code, ok
+}
+
+// parseCommandLine is parseCommand that also returns the names of the
+// flags given on the command line, as against those the environment set.
+func parseCommandLine(fs *flag.FlagSet, args []string, stderr io.Writer) (given map[string]bool, code int, ok bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
+			return nil, 0, false
 		}
-		return 2, false
+		return nil, 2, false
 	}
+	given = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	if err := envDefaults(fs); err != nil {
 		fmt.Fprintln(stderr, "imagerepo:", err)
-		return 2, false
+		return nil, 2, false
 	}
-	return 0, true
+	return given, 0, true
 }
 
 // serverProblem says what is wrong with the --server and --token of a

@@ -208,26 +208,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	// The layers, innermost first: the store, the search indexer that
-	// follows every write, the hot-id cache in front.
 	stored := store.NewImageService(db)
 	if m.index, err = openIndex(db, stored, m.Config.DataDir, m.Logger); err != nil {
 		return err
 	}
-	images := cache.New(search.NewImageService(stored, m.index), m.Config.CacheSize)
-	sessions := store.NewSessionService(db)
-	hooks, searched := observe(db, images, m.index)
-	svc := api.Services{
-		Images:   images,
-		Users:    search.NewUserService(store.NewUserService(db), m.index),
-		Sessions: sessions,
-		Tokens:   store.NewTokenService(db),
-		Search:   searched,
-		Similar:  stored,
-		Hooks:    hooks,
-		Backup:   backups{db},
-		Thumbs:   cache.NewBlobs(m.Config.ThumbCacheBytes),
-	}
+	svc, images := serveServices(db, stored, m.index, m.Config.CacheSize, m.Config.ThumbCacheBytes)
 	jobs, stop := context.WithCancel(context.Background())
 	m.stop = stop
 	// Pages of the bbolt file read for requests count in the RSS until they
@@ -236,7 +221,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return db.TrimMapped()
 	})
 	m.every(jobs, time.Hour, "delete expired sessions", func(ctx context.Context) error {
-		_, err := sessions.DeleteExpired(ctx)
+		_, err := store.NewSessionService(db).DeleteExpired(ctx)
 		return err
 	})
 	decoder := imaging.New(imaging.Limits{
@@ -268,6 +253,27 @@ func openIndex(db *store.DB, stored *store.ImageService, dataDir string, logger 
 		return nil, err
 	}
 	return search.Open(filepath.Join(dataDir, "search"), search.Options{Logger: logger, StoreSeq: seq, Source: stored})
+}
+
+// serveServices wires what the API server of serve runs on. The image
+// layers, innermost first: the store, the search indexer that follows every
+// write, the hot-id cache of cacheSize documents in front; then the metrics
+// hooks over them and the hot-thumbnail cache of thumbBytes. bench wires its
+// temporary repository with it too, so that it measures what serve runs.
+func serveServices(db *store.DB, stored *store.ImageService, index *search.Index, cacheSize int, thumbBytes int64) (api.Services, *cache.ImageService) {
+	images := cache.New(search.NewImageService(stored, index), cacheSize)
+	hooks, searched := observe(db, images, index)
+	return api.Services{
+		Images:   images,
+		Users:    search.NewUserService(store.NewUserService(db), index),
+		Sessions: store.NewSessionService(db),
+		Tokens:   store.NewTokenService(db),
+		Search:   searched,
+		Similar:  stored,
+		Hooks:    hooks,
+		Backup:   backups{db},
+		Thumbs:   cache.NewBlobs(thumbBytes),
+	}, images
 }
 
 // backups lets the api take backups of the store.

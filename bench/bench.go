@@ -49,7 +49,8 @@ type Options struct {
 	Concurrency int           // HTTP clients at once
 	Duration    time.Duration // how long each case runs
 	Token       string        // bearer token for RunServer
-	Progress    io.Writer     // one updating line; nil for none
+	Progress    io.Writer     // where the steps are told; nil for none
+	Terminal    bool          // Progress is a terminal: one line, redrawn
 }
 
 // RunLocal measures every level against l.
@@ -63,7 +64,7 @@ func RunLocal(ctx context.Context, l Local, o Options) (*Report, error) {
 	r.Fixture = Fixture{Images: len(l.IDs), DistinctFiles: l.Files, CacheSize: l.CacheSize, HotIDs: len(hot),
 		AbsentIDs: len(l.Absent), LoadSeconds: l.Load.Seconds(),
 		MissMethod: fmt.Sprintf("each miss asks for the next of all %d ids in turn through a cache of %d, so every id was evicted before it comes round again", len(l.IDs), l.CacheSize)}
-	p := newProgress(o.Progress, 10)
+	p := newProgress(o, 10)
 	defer p.done()
 
 	warm := func(ids []string) error {
@@ -157,7 +158,12 @@ func RunLocal(ctx context.Context, l Local, o Options) (*Report, error) {
 	return r, nil
 }
 
+// wantNotFound is nil for not found, and an error for an image or another
+// error; a run's end (context.Canceled) is returned as it is.
 func wantNotFound(_ *gallery.Image, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
 	if gallery.ErrorCode(err) != gallery.ENOTFOUND {
 		return fmt.Errorf("bench: an absent id gave %v, want not found", err)
 	}

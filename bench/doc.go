@@ -16,5 +16,6 @@
 // them, through a cache that holds fewer, so every id has been evicted
 // before it comes round again (LRU's worst case). Against a running server
 // whose cache holds all its images there are no misses to measure; the
-// report says how many responses were misses (the X-Cache header).
+// report says how many responses were misses (the X-Cache header), and
+// gives no HTTP ratio when most were not what their case is named for.
 package bench

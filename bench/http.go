@@ -201,7 +201,7 @@ func RunServer(ctx context.Context, serverURL string, o Options) (*Report, error
 		MissMethod: fmt.Sprintf("each miss asks for the next of all %d listed ids in turn; they miss only where the server's cache holds fewer (see the X-Cache counts)", len(ids))}
 	t.warmHot = func() error { return t.fetchAll(ctx, hot) }
 	t.warmCycle = func() error { return t.fetchAll(ctx, ids) }
-	p := newProgress(o.Progress, 3)
+	p := newProgress(o, 3)
 	defer p.done()
 	if r.HTTP, err = t.measure(ctx, p, hot, ids, absent); err != nil {
 		return nil, err

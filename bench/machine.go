@@ -25,24 +25,33 @@ func cpuModel() string {
 	return runtime.GOARCH
 }
 
-// progress is one line on a terminal's stderr, rewritten at each step.
+// progress says which step a run is at: on a terminal one line, rewritten
+// at each step and cleared at the end; elsewhere (a log, a pipe) one plain
+// line per step.
 type progress struct {
-	w     io.Writer
-	n, of int
+	w        io.Writer
+	terminal bool
+	n, of    int
 }
 
-func newProgress(w io.Writer, steps int) *progress { return &progress{w: w, of: steps} }
+func newProgress(o Options, steps int) *progress {
+	return &progress{w: o.Progress, terminal: o.Terminal, of: steps}
+}
 
 func (p *progress) step(name string) {
 	if p.w == nil {
 		return
 	}
 	p.n++
-	fmt.Fprintf(p.w, "\r\033[Kbench %d/%d: %s", p.n, p.of, name)
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r\033[Kbench %d/%d: %s", p.n, p.of, name)
+	} else {
+		fmt.Fprintf(p.w, "bench %d/%d: %s\n", p.n, p.of, name)
+	}
 }
 
 func (p *progress) done() {
-	if p.w != nil && p.n > 0 {
+	if p.w != nil && p.terminal && p.n > 0 {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 }

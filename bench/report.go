@@ -110,36 +110,36 @@ type loadResult struct {
 
 // HTTP is GET /api/images/{id} with Concurrency keep-alive clients.
 type HTTP struct {
-	Concurrency       int     `json:"concurrency"`
-	HitP50us          float64 `json:"hit_p50_us"`
-	HitP99us          float64 `json:"hit_p99_us"`
-	HitRPS            float64 `json:"hit_rps"`
-	MissP50us         float64 `json:"miss_p50_us"`
-	MissP99us         float64 `json:"miss_p99_us"`
-	MissRPS           float64 `json:"miss_rps"`
-	AbsentP50us       float64 `json:"absent_p50_us"`
-	AbsentP99us       float64 `json:"absent_p99_us"`
-	AbsentRPS         float64 `json:"absent_rps"`
-	P50Speedup        float64 `json:"p50_speedup"` // miss p50 / hit p50
-	RPSSpeedup        float64 `json:"rps_speedup"` // hit req/s / miss req/s
-	HitRequests       int     `json:"hit_requests"`
-	MissRequests      int     `json:"miss_requests"`
-	AbsentRequests    int     `json:"absent_requests"`
-	HitSeconds        float64 `json:"hit_seconds"`
-	MissSeconds       float64 `json:"miss_seconds"`
-	AbsentSeconds     float64 `json:"absent_seconds"`
-	HitXCacheHits     int     `json:"hit_x_cache_hits"`
-	HitXCacheMisses   int     `json:"hit_x_cache_misses"`
-	MissXCacheHits    int     `json:"miss_x_cache_hits"`
-	MissXCacheMisses  int     `json:"miss_x_cache_misses"`
-	AbsentXCacheHits  int     `json:"absent_x_cache_hits"`
-	AbsentXCacheMiss  int     `json:"absent_x_cache_misses"`
-	HitCacheHits      *uint64 `json:"hit_cache_hits"` // null with --server
-	HitCacheMisses    *uint64 `json:"hit_cache_misses"`
-	MissCacheHits     *uint64 `json:"miss_cache_hits"`
-	MissCacheMisses   *uint64 `json:"miss_cache_misses"`
-	AbsentCacheHits   *uint64 `json:"absent_cache_hits"`
-	AbsentCacheMisses *uint64 `json:"absent_cache_misses"`
+	Concurrency       int      `json:"concurrency"`
+	HitP50us          float64  `json:"hit_p50_us"`
+	HitP99us          float64  `json:"hit_p99_us"`
+	HitRPS            float64  `json:"hit_rps"`
+	MissP50us         float64  `json:"miss_p50_us"`
+	MissP99us         float64  `json:"miss_p99_us"`
+	MissRPS           float64  `json:"miss_rps"`
+	AbsentP50us       float64  `json:"absent_p50_us"`
+	AbsentP99us       float64  `json:"absent_p99_us"`
+	AbsentRPS         float64  `json:"absent_rps"`
+	P50Speedup        *float64 `json:"p50_speedup"` // miss p50 / hit p50; null when not measured (see Compared)
+	RPSSpeedup        *float64 `json:"rps_speedup"` // hit req/s / miss req/s; null likewise
+	HitRequests       int      `json:"hit_requests"`
+	MissRequests      int      `json:"miss_requests"`
+	AbsentRequests    int      `json:"absent_requests"`
+	HitSeconds        float64  `json:"hit_seconds"`
+	MissSeconds       float64  `json:"miss_seconds"`
+	AbsentSeconds     float64  `json:"absent_seconds"`
+	HitXCacheHits     int      `json:"hit_x_cache_hits"`
+	HitXCacheMisses   int      `json:"hit_x_cache_misses"`
+	MissXCacheHits    int      `json:"miss_x_cache_hits"`
+	MissXCacheMisses  int      `json:"miss_x_cache_misses"`
+	AbsentXCacheHits  int      `json:"absent_x_cache_hits"`
+	AbsentXCacheMiss  int      `json:"absent_x_cache_misses"`
+	HitCacheHits      *uint64  `json:"hit_cache_hits"` // null with --server
+	HitCacheMisses    *uint64  `json:"hit_cache_misses"`
+	MissCacheHits     *uint64  `json:"miss_cache_hits"`
+	MissCacheMisses   *uint64  `json:"miss_cache_misses"`
+	AbsentCacheHits   *uint64  `json:"absent_cache_hits"`
+	AbsentCacheMisses *uint64  `json:"absent_cache_misses"`
 
 	hit, miss, absent loadResult
 }
@@ -154,9 +154,18 @@ func (h *HTTP) finish() *HTTP {
 	h.HitCacheHits, h.HitCacheMisses = h.hit.CacheHits, h.hit.CacheMisses
 	h.MissCacheHits, h.MissCacheMisses = h.miss.CacheHits, h.miss.CacheMisses
 	h.AbsentCacheHits, h.AbsentCacheMisses = h.absent.CacheHits, h.absent.CacheMisses
-	h.P50Speedup = ratio(h.MissP50us, h.HitP50us)
-	h.RPSSpeedup = ratio(h.HitRPS, h.MissRPS)
+	if h.Compared() {
+		h.P50Speedup, h.RPSSpeedup = ptr(ratio(h.MissP50us, h.HitP50us)), ptr(ratio(h.HitRPS, h.MissRPS))
+	}
 	return h
+}
+
+// Compared reports whether the hit and the miss case measured what they
+// are named for, so that their ratio means something: not when the X-Cache
+// headers say most of the miss case's responses were hits (a server whose
+// cache holds all its images) or most of the hit case's were misses.
+func (h *HTTP) Compared() bool {
+	return 2*h.MissXCacheHits <= h.MissRequests && 2*h.HitXCacheMisses <= h.HitRequests
 }
 
 func ratio(slow, fast float64) float64 {

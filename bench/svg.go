@@ -15,6 +15,7 @@ type barPair struct {
 	slowName   string
 	fast, slow float64 // nanoseconds
 	original   float64 // the original's ratio; 0 for none
+	noRatio    bool    // the fast and the slow case were not a hit and a miss
 }
 
 func pairs(r *Report) []barPair {
@@ -29,8 +30,8 @@ func pairs(r *Report) []barPair {
 	}
 	h := r.HTTP
 	out = append(out,
-		barPair{title: "HTTP GET p50", fastName: "hit", slowName: "miss", fast: h.HitP50us * 1e3, slow: h.MissP50us * 1e3, original: r.Original.PresentSpeedup},
-		barPair{title: "HTTP GET p99", fastName: "hit", slowName: "miss", fast: h.HitP99us * 1e3, slow: h.MissP99us * 1e3})
+		barPair{title: "HTTP GET p50", fastName: "hit", slowName: "miss", fast: h.HitP50us * 1e3, slow: h.MissP50us * 1e3, original: r.Original.PresentSpeedup, noRatio: !h.Compared()},
+		barPair{title: "HTTP GET p99", fastName: "hit", slowName: "miss", fast: h.HitP99us * 1e3, slow: h.MissP99us * 1e3, noRatio: !h.Compared()})
 	return out
 }
 
@@ -73,7 +74,9 @@ func WriteSVG(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%d">%s</text>`+"\n", float64(left)+wd+6, by+barH-8, dur(bar.v))
 		}
 		label := times(ratio(p.slow, p.fast))
-		if p.original > 0 {
+		if p.noRatio {
+			label = "no ratio: the cases were not a hit and a miss (X-Cache)"
+		} else if p.original > 0 {
 			label += fmt.Sprintf(" (original %.1fx)", p.original)
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#333">%s</text>`+"\n", left, y+2*barH+24, html.EscapeString(label))

@@ -41,8 +41,12 @@ func WriteTable(w io.Writer, r *Report) error {
 	row("http", "GET /api/images/{id}", "p50", "p99", "req/s", "ran", "X-Cache", "ratio", "original")
 	row("", "hit", dur(h.HitP50us*1e3), dur(h.HitP99us*1e3), fmt.Sprintf("%.0f", h.HitRPS), secs(h.HitSeconds),
 		share("hit", h.HitXCacheHits, h.HitRequests), "", "")
+	httpRatio, httpOrig := "—", "" // the cases were not a hit and a miss (see the warnings)
+	if h.P50Speedup != nil && h.RPSSpeedup != nil {
+		httpRatio, httpOrig = times(*h.P50Speedup)+" p50, "+times(*h.RPSSpeedup)+" req/s", orig(r.Original.PresentSpeedup)
+	}
 	row("", "miss", dur(h.MissP50us*1e3), dur(h.MissP99us*1e3), fmt.Sprintf("%.0f", h.MissRPS), secs(h.MissSeconds),
-		share("miss", h.MissXCacheMisses, h.MissRequests), times(h.P50Speedup)+" p50, "+times(h.RPSSpeedup)+" req/s", orig(r.Original.PresentSpeedup))
+		share("miss", h.MissXCacheMisses, h.MissRequests), httpRatio, httpOrig)
 	row("", "absent id (404)", dur(h.AbsentP50us*1e3), dur(h.AbsentP99us*1e3), fmt.Sprintf("%.0f", h.AbsentRPS), secs(h.AbsentSeconds),
 		share("miss", h.AbsentXCacheMiss, h.AbsentRequests), "", "")
 	if err := tw.Flush(); err != nil {
@@ -105,6 +109,12 @@ func warnings(r *Report) []string {
 	}
 	if h.MissXCacheMisses != h.MissRequests {
 		out = append(out, fmt.Sprintf("%d of the http miss case's %d responses were not X-Cache: miss", h.MissRequests-h.MissXCacheMisses, h.MissRequests))
+	}
+	switch {
+	case 2*h.MissXCacheHits > h.MissRequests:
+		out = append(out, "no http ratio: most of the miss case's responses were cache hits, so there is no miss to compare with")
+	case 2*h.HitXCacheMisses > h.HitRequests:
+		out = append(out, "no http ratio: most of the hit case's responses were cache misses, so there is no hit to compare with")
 	}
 	if h.HitCacheHits != nil && (*h.HitCacheHits != uint64(h.HitXCacheHits) || *h.MissCacheMisses != uint64(h.MissXCacheMisses)) {
 		out = append(out, "the cache's counters and the X-Cache headers disagree")
