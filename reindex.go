@@ -65,14 +65,11 @@ func rebuildIndex(ctx context.Context, db *store.DB, dataDir string, stderr io.W
 	}
 	defer idx.Close()
 	idx.WaitRebuild() // one Open may have started already; do ours after it
-	last := time.Time{}
-	err = idx.Rebuild(ctx, func(done, total int) {
-		if time.Since(last) >= 200*time.Millisecond || done == total {
-			last = time.Now()
-			fmt.Fprintf(stderr, "\rreindexing: %d of %d images", done, total)
-		}
+	progress := newProgress(stderr, func(done, total int64) string {
+		return fmt.Sprintf("reindexing: %d of %d images", done, total)
 	})
-	fmt.Fprintln(stderr)
+	err = idx.Rebuild(ctx, func(done, total int) { progress(int64(done), int64(total)) })
+	progress(-1, 0)
 	if err != nil {
 		return err
 	}

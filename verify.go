@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"imagerepo/gallery"
 	"imagerepo/imaging"
@@ -194,40 +193,4 @@ func remakeThumbs(ctx context.Context, db *store.DB, images *store.ImageService,
 		return err
 	}
 	return setMediaFromOriginal(ctx, images, proc, img)
-}
-
-// newProgressLine returns a progress function for work measured in bytes,
-// e.g. "hashing: 120 of 800 MB (15%)": a redrawn line on a terminal, a line
-// every few seconds otherwise, nothing for work done within a second.
-// done < 0 ends the line.
-func newProgressLine(w io.Writer, what string) func(done, total int64) {
-	terminal := isTerminal(w)
-	every := 5 * time.Second
-	if terminal {
-		every = 200 * time.Millisecond
-	}
-	begun := time.Now()
-	var last time.Time
-	shown := false
-	return func(done, total int64) {
-		if done < 0 {
-			if shown && terminal {
-				fmt.Fprintln(w)
-			}
-			shown = false
-			return
-		}
-		now := time.Now()
-		// A check that ends within a second shows nothing.
-		if now.Sub(begun) < time.Second || now.Sub(last) < every {
-			return
-		}
-		last, shown = now, true
-		line := fmt.Sprintf("%s: %d of %d MB (%d%%)", what, done/1e6, total/1e6, done*100/max(total, 1))
-		if terminal {
-			fmt.Fprintf(w, "\r%s\x1b[K", line)
-		} else {
-			fmt.Fprintln(w, line)
-		}
-	}
 }
