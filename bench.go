@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -136,13 +137,22 @@ func createOut(name string) (*outFile, error) {
 	return &outFile{f: f}, nil
 }
 
-// write replaces the file's content with what fn writes, reporting a
-// failure to close it.
+// write replaces the file's content with what fn writes, made in memory
+// first so that a failure of fn leaves the file as it was; a pipe or a
+// terminal (--svg /dev/stdout) is written to as it is. It reports a
+// failure to close the file.
 func (o *outFile) write(fn func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := fn(&buf); err != nil {
+		return err
+	}
 	o.done = true
-	err := o.f.Truncate(0)
+	fi, err := o.f.Stat()
+	if err == nil && fi.Mode().IsRegular() {
+		err = o.f.Truncate(0)
+	}
 	if err == nil {
-		err = fn(o.f)
+		_, err = o.f.Write(buf.Bytes())
 	}
 	if cerr := o.f.Close(); err == nil {
 		err = cerr

@@ -384,6 +384,16 @@ func TestBench_SVGUnwritable(t *testing.T) {
 	}
 }
 
+// TestBench_SVGNotAFile: --svg to a device or a pipe (/dev/stdout, here
+// /dev/null) is written to, not refused because it cannot be truncated.
+func TestBench_SVGNotAFile(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"bench", "--images", "40", "--duration", "10ms", "--concurrency", "2", "--svg", os.DevNull}, nil, &stdout, &stderr)
+	if code != 0 || stdout.Len() == 0 {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
 // cancelAt is a progress writer that cancels a run when a line it writes
 // holds at.
 type cancelAt struct {

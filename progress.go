@@ -36,8 +36,9 @@ func newProgress(w io.Writer, line func(done, total int64) string) func(done, to
 			return
 		}
 		now := time.Now()
-		// A check that ends within a second shows nothing.
-		if now.Sub(begun) < time.Second || now.Sub(last) < every {
+		// Work that ends within a second shows nothing; work that showed
+		// progress shows its end.
+		if now.Sub(begun) < time.Second || now.Sub(last) < every && !(shown && done == total) {
 			return
 		}
 		last, shown = now, true

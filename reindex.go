@@ -39,7 +39,8 @@ func runReindex(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	defer db.Close()
 	start := time.Now()
-	if err := rebuildIndex(ctx, db, *dataDir, stderr); err != nil {
+	n, err := rebuildIndex(ctx, db, *dataDir, stderr)
+	if err != nil {
 		fmt.Fprintln(stderr, "imagerepo:", err)
 		return 1
 	}
@@ -47,31 +48,35 @@ func runReindex(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "imagerepo:", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "reindexed in %s\n", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "reindexed %d images in %s\n", n, time.Since(start).Round(time.Millisecond))
 	return 0
 }
 
 // rebuildIndex rebuilds the search index of the open data dir from the
-// store, with a progress line on stderr, and closes it.
-func rebuildIndex(ctx context.Context, db *store.DB, dataDir string, stderr io.Writer) error {
+// store, with a progress line on stderr, closes it, and returns how many
+// images it indexed.
+func rebuildIndex(ctx context.Context, db *store.DB, dataDir string, stderr io.Writer) (images int, err error) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	seq, err := db.WriteSeq()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	idx, err := search.Open(filepath.Join(dataDir, "search"), search.Options{Logger: quiet, StoreSeq: seq, Source: store.NewImageService(db)})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer idx.Close()
 	idx.WaitRebuild() // one Open may have started already; do ours after it
 	progress := newProgress(stderr, func(done, total int64) string {
 		return fmt.Sprintf("reindexing: %d of %d images", done, total)
 	})
-	err = idx.Rebuild(ctx, func(done, total int) { progress(int64(done), int64(total)) })
+	err = idx.Rebuild(ctx, func(done, total int) {
+		images = total
+		progress(int64(done), int64(total))
+	})
 	progress(-1, 0)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return idx.Close()
+	return images, idx.Close()
 }

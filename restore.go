@@ -80,7 +80,7 @@ func restore(ctx context.Context, dir, file string, stdout, stderr io.Writer) (e
 	if err != nil {
 		return err
 	}
-	err = rebuildIndex(ctx, db, tmp, stderr)
+	_, err = rebuildIndex(ctx, db, tmp, stderr)
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}

@@ -167,7 +167,7 @@ func repairDataDir(ctx context.Context, dir string, res *verifyResult, stdout, s
 		}
 	}
 	if writes || len(res.index) > 0 {
-		if err := rebuildIndex(ctx, db, dir, stderr); err != nil {
+		if _, err := rebuildIndex(ctx, db, dir, stderr); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "repaired: search index rebuilt from the store")
