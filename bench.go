@@ -64,9 +64,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	} else {
 		r, err = benchLocal(ctx, *images, o)
 	}
-	if o.Terminal {
-		fmt.Fprint(stderr, "\r\033[K") // a progress line a failure left
-	}
+	o.EndSay() // a progress line a failure left
 	if err != nil && ctx.Err() != nil {
 		fmt.Fprintln(stderr, "imagerepo bench: interrupted")
 		return 130

@@ -90,15 +90,7 @@ func (r *benchRepo) open(ctx context.Context, n int, o bench.Options) (bench.Loc
 		return bench.Local{}, err
 	}
 	r.index.WaitRebuild()
-	say := func(format string, args ...any) {
-		switch {
-		case o.Progress == nil:
-		case o.Terminal:
-			fmt.Fprintf(o.Progress, "\r\033[Kbench: "+format, args...)
-		default:
-			fmt.Fprintf(o.Progress, "bench: "+format+"\n", args...)
-		}
-	}
+	say := func(format string, args ...any) { o.Say("bench: "+format, args...) }
 	say("making %d image files", min(n+benchAbsent, benchFiles))
 	files, err := benchImages(ctx, decoder, min(n+benchAbsent, benchFiles))
 	if err != nil {
@@ -140,9 +132,7 @@ func (r *benchRepo) open(ctx context.Context, n int, o bench.Options) (bench.Loc
 	if err := r.server.Listen("127.0.0.1:0"); err != nil {
 		return bench.Local{}, err
 	}
-	if o.Progress != nil && o.Terminal {
-		fmt.Fprint(o.Progress, "\r\033[K")
-	}
+	o.EndSay()
 	return bench.Local{
 		Cache: images,
 		Counters: func() (uint64, uint64) {

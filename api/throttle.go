@@ -67,9 +67,7 @@ func (t *throttle) begin(key string) (end func(failed bool), wait time.Duration)
 func (t *throttle) end(key string, e *throttleEntry, failed bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if now := t.now(); now.Sub(e.start) >= t.window {
-		e.failures, e.start = 0, now
-	}
+	t.roll(e, t.now())
 	e.pending--
 	if failed {
 		e.failures++
@@ -92,10 +90,17 @@ func (t *throttle) entry(key string) *throttleEntry {
 		}
 		e = &throttleEntry{start: now}
 		t.entries[key] = e
-	} else if now.Sub(e.start) >= t.window {
-		e.failures, e.start = 0, now
+	} else {
+		t.roll(e, now)
 	}
 	return e
+}
+
+// roll starts a new window for e if its window has ended by now.
+func (t *throttle) roll(e *throttleEntry, now time.Time) {
+	if now.Sub(e.start) >= t.window {
+		e.failures, e.start = 0, now
+	}
 }
 
 // reset forgets key's failures (after a right password).

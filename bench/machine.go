@@ -3,7 +3,6 @@ package bench
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -25,33 +24,41 @@ func cpuModel() string {
 	return runtime.GOARCH
 }
 
-// progress says which step a run is at: on a terminal one line, rewritten
-// at each step and cleared at the end; elsewhere (a log, a pipe) one plain
-// line per step.
-type progress struct {
-	w        io.Writer
-	terminal bool
-	n, of    int
+// Say tells a step of a run on o.Progress: on a terminal as its one line,
+// rewritten at each step; elsewhere (a log, a pipe) as a plain line.
+func (o Options) Say(format string, args ...any) {
+	switch {
+	case o.Progress == nil:
+	case o.Terminal:
+		fmt.Fprintf(o.Progress, "\r\033[K"+format, args...)
+	default:
+		fmt.Fprintf(o.Progress, format+"\n", args...)
+	}
 }
 
-func newProgress(o Options, steps int) *progress {
-	return &progress{w: o.Progress, terminal: o.Terminal, of: steps}
+// EndSay clears the line Say rewrites on a terminal; elsewhere there is
+// nothing to clear.
+func (o Options) EndSay() {
+	if o.Progress != nil && o.Terminal {
+		fmt.Fprint(o.Progress, "\r\033[K")
+	}
 }
+
+// progress counts the steps of a run as it Says them.
+type progress struct {
+	o     Options
+	n, of int
+}
+
+func newProgress(o Options, steps int) *progress { return &progress{o: o, of: steps} }
 
 func (p *progress) step(name string) {
-	if p.w == nil {
-		return
-	}
 	p.n++
-	if p.terminal {
-		fmt.Fprintf(p.w, "\r\033[Kbench %d/%d: %s", p.n, p.of, name)
-	} else {
-		fmt.Fprintf(p.w, "bench %d/%d: %s\n", p.n, p.of, name)
-	}
+	p.o.Say("bench %d/%d: %s", p.n, p.of, name)
 }
 
 func (p *progress) done() {
-	if p.w != nil && p.terminal && p.n > 0 {
-		fmt.Fprint(p.w, "\r\033[K")
+	if p.n > 0 {
+		p.o.EndSay()
 	}
 }

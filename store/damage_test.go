@@ -281,16 +281,15 @@ func TestDB_StopWritesHoldsForWaitingWrites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// A write whose rollback panics, as updateTx holds it: bbolt's
-		// write lock is never let go of.
-		db.writeMu.Lock()
-		if _, err := db.beginTx(true); err != nil {
+		// A write whose rollback panics: bbolt's write lock is never let
+		// go of, and its end (below) only does what rollback then does.
+		if _, _, err := db.beginTx(true); err != nil {
 			t.Fatal(err)
 		}
 		waiting := make(chan error, 1)
 		go func() { waiting <- db.update(t.Context(), "waiting", func(*bbolt.Tx) error { return nil }) }()
 		time.Sleep(100 * time.Millisecond)
-		db.boltHeld.Store(true) // what rollback does, and updateTx after it
+		db.boltHeld.Store(true) // what rollback does, and end after it
 		db.stopWrites(&txPanic{"a rollback that panicked"})
 		db.writeMu.Unlock()
 

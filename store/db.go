@@ -102,8 +102,7 @@ type DB struct {
 	// writesStopped is set by stopWrites, boltHeld by rollback.
 	writesStopped atomic.Pointer[error]
 	boltHeld      atomic.Bool
-	// writeMu is held by every write transaction, so that one waiting for
-	// another sees stopWrites set by it instead of waiting on bbolt's lock.
+	// writeMu is held by every write transaction; see beginTx.
 	writeMu sync.Mutex
 
 	cancel     context.CancelFunc
@@ -372,12 +371,11 @@ func (db *DB) viewTx(fn func(*bbolt.Tx) error) (err error) {
 // the commit stops the DB's writes (see stopWrites): the commit may have
 // left bbolt's list of free pages half made.
 func (db *DB) updateTx(fn func(*bbolt.Tx) error) (err error) {
-	db.writeMu.Lock()
-	defer db.writeMu.Unlock()
-	tx, err := db.beginTx(true)
+	tx, end, err := db.beginTx(true)
 	if err != nil {
 		return err
 	}
+	defer end()
 	committing := false
 	err = catching(func() error {
 		if err := fn(tx); err != nil {
@@ -386,36 +384,48 @@ func (db *DB) updateTx(fn func(*bbolt.Tx) error) (err error) {
 		committing = true
 		return tx.Commit()
 	}, db.txPanicked)
-	if err != nil {
-		if p := (*txPanic)(nil); committing && errors.As(err, &p) {
-			db.stopWrites(err)
-		}
-		db.rollback(tx)
+	if p := (*txPanic)(nil); committing && errors.As(err, &p) {
+		db.stopWrites(err)
 	}
 	return err
 }
 
-// beginTx starts a bbolt transaction; a write transaction after
-// stopWrites is refused.
-func (db *DB) beginTx(writable bool) (*bbolt.Tx, error) {
-	if writable {
-		if err := db.writesStopped.Load(); err != nil {
-			return nil, *err
+// beginTx starts a bbolt transaction, and returns with it end, which rolls
+// it back unless it was committed. Write transactions take turns on
+// writeMu until end, so that one that waited for a write which stopped
+// writes (see stopWrites) is refused, rather than waiting on bbolt's lock.
+func (db *DB) beginTx(writable bool) (tx *bbolt.Tx, end func(), err error) {
+	if !writable {
+		if tx, err = db.bolt.Begin(false); err != nil {
+			return nil, nil, err
 		}
+		return tx, func() { _ = tx.Rollback() }, nil
 	}
-	return db.bolt.Begin(writable)
+	db.writeMu.Lock()
+	if err := db.writesStopped.Load(); err != nil {
+		db.writeMu.Unlock()
+		return nil, nil, *err
+	}
+	if tx, err = db.bolt.Begin(true); err != nil {
+		db.writeMu.Unlock()
+		return nil, nil, err
+	}
+	return tx, func() {
+		db.rollback(tx)
+		db.writeMu.Unlock()
+	}, nil
 }
 
-// rollback rolls tx back; after a commit, or a failed commit, which rolled
-// back already, it does nothing. A rollback of a write transaction that
-// panics leaves bbolt's write lock held: it stops the DB's writes, and
-// Close leaves the bbolt file to the process's end.
+// rollback rolls back the write transaction tx; after a commit, or a
+// failed commit, which rolled back already, it does nothing. A rollback
+// that panics leaves bbolt's write lock held: it stops the DB's writes,
+// and Close leaves the bbolt file to the process's end.
 func (db *DB) rollback(tx *bbolt.Tx) {
 	err := catching(func() error {
 		_ = tx.Rollback()
 		return nil
 	}, db.txPanicked)
-	if err != nil && tx.Writable() {
+	if err != nil {
 		db.boltHeld.Store(true)
 		db.stopWrites(err)
 	}

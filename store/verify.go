@@ -89,15 +89,11 @@ func (db *DB) check(ctx context.Context, opts CheckOptions) (*CheckReport, error
 	}
 	// bbolt's check is only safe beside other writers in a write
 	// transaction; a read-only DB has none.
-	if !db.readOnly {
-		db.writeMu.Lock()
-		defer db.writeMu.Unlock()
-	}
-	tx, err := db.beginTx(!db.readOnly)
+	tx, end, err := db.beginTx(!db.readOnly)
 	if err != nil {
 		return nil, err
 	}
-	defer db.rollback(tx)
+	defer end()
 
 	v := &verifier{db: db, tx: tx, shas: map[string]bool{}, report: &CheckReport{}}
 	if opts.Hash {
